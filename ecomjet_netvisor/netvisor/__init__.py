@@ -1,0 +1,35 @@
+"""Plain-Python connector for Visma Netvisor's XML web service (never imports odoo)."""
+
+from . import errors, vat
+from .client import Credentials, NetvisorClient, compute_mac
+from .responses import (
+    Account,
+    AccountList,
+    LedgerLine,
+    LedgerVoucher,
+    Period,
+    PeriodInfo,
+    VoucherType,
+    VoucherTypeList,
+)
+from .vouchers import Voucher, VoucherLine, build_voucher_xml, validate_voucher
+
+__all__ = [
+    "Account",
+    "AccountList",
+    "Credentials",
+    "LedgerLine",
+    "LedgerVoucher",
+    "NetvisorClient",
+    "Period",
+    "PeriodInfo",
+    "Voucher",
+    "VoucherLine",
+    "VoucherType",
+    "VoucherTypeList",
+    "build_voucher_xml",
+    "compute_mac",
+    "errors",
+    "validate_voucher",
+    "vat",
+]

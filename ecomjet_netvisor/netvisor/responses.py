@@ -1,0 +1,406 @@
+"""Hardened parsing of Netvisor responses (API.md §3, §6).
+
+Responses come from the network, so the parser loads no DTD, resolves no entity, never
+touches the network and refuses DOCTYPE declarations outright. Element names are matched
+case-insensitively because Netvisor's documentation and real responses disagree on
+casing and spelling in places (API.md §6); numbers use a decimal comma, dates ``d.M.yyyy``.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from .errors import BadResponseError, error_for_category
+
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Account:
+    netvisor_key: str
+    number: str
+    name: str
+    account_type: str
+    is_active: bool
+    foreign_names: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AccountList:
+    default_accounts: dict
+    accounts: list
+
+
+@dataclass(frozen=True)
+class Period:
+    netvisor_key: str
+    name: str
+    begin: datetime.date
+    end: datetime.date
+
+
+@dataclass(frozen=True)
+class PeriodInfo:
+    accounting_lock_date: datetime.date | None
+    vat_lock_date: datetime.date | None
+    purchase_lock_date: datetime.date | None
+    periods: list
+
+
+@dataclass(frozen=True)
+class VoucherType:
+    netvisor_key: str
+    abbreviation: str
+    name: str
+    foreign_names: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VoucherTypeList:
+    defaults: dict
+    types: list
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    netvisor_key: str
+    amount: Decimal
+    description: str
+    account_number: str
+    vat_percent: Decimal
+    vat_code: str
+    dimensions: tuple = ()
+
+
+@dataclass(frozen=True)
+class LedgerVoucher:
+    """A voucher read back from accountingledger.nv; ``number`` is an int or None."""
+
+    netvisor_key: str
+    date: datetime.date
+    number: int | None
+    description: str
+    voucher_class: str
+    status: str
+    lines: list
+    uri: str | None = None
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _name(element):
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def children(element, *names):
+    """Child elements whose name matches one of ``names``, ignoring case."""
+    wanted = {n.lower() for n in names}
+    return [child for child in element if _name(child) in wanted]
+
+
+def child(element, *names):
+    """First matching child element or None."""
+    if element is None:
+        return None
+    found = children(element, *names)
+    return found[0] if found else None
+
+
+def text(element, *names):
+    """Stripped text of the first matching child ('' when absent or empty)."""
+    node = child(element, *names) if names else element
+    if node is None or node.text is None:
+        return ""
+    return node.text.strip()
+
+
+def attribute(element, name):
+    """Attribute value ignoring the attribute name's case, or None."""
+    name = name.lower()
+    for key, value in element.attrib.items():
+        if key.rsplit("}", 1)[-1].lower() == name:
+            return value
+    return None
+
+
+def parse_decimal(value):
+    """Netvisor number: decimal comma (``-17,18``), dot tolerated; '' -> Decimal(0)."""
+    cleaned = (value or "").strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
+    if not cleaned:
+        return Decimal(0)
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise BadResponseError(f"not a number: {value[:40]!r}") from None
+    if not number.is_finite():
+        raise BadResponseError(f"not a number: {value[:40]!r}")
+    return number
+
+
+def parse_date(value):
+    """``YYYY-MM-DD`` or ``d.M.yyyy`` (a time part is ignored); '' -> None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    day_part = value.split()[0]
+    try:
+        if "-" in day_part:
+            year, month, day = day_part.split("-")
+        else:
+            day, month, year = day_part.split(".")
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise BadResponseError(f"not a date: {value[:40]!r}") from None
+
+
+def _foreign_names(element):
+    names = {}
+    for node in children(element, "ForeignName"):
+        language = next(iter(node.attrib.values()), "")
+        if language and node.text:
+            names[language.strip().lower()] = node.text.strip()
+    return names
+
+
+# ---------------------------------------------------------------------------- envelope
+
+
+def parse_xml(body):
+    """Parse a response body safely; anything that is not plain XML -> BadResponseError."""
+    if not body or not body.strip():
+        raise BadResponseError("empty response body")
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise BadResponseError(f"response larger than {MAX_RESPONSE_BYTES} bytes")
+    if _DECLARATIONS.search(body):
+        raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise BadResponseError(f"response is not XML ({str(exc)[:80]})") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
+    return root
+
+
+def read_envelope(body, transaction_id=None):
+    """Return the ``Root`` element of an OK answer; raise the matching error otherwise.
+
+    A FAILED envelope carries two ``Status`` elements, the second being
+    ``CATEGORY :: text``; the text may contain ``::`` itself, so split on the first one.
+    """
+    root = parse_xml(body)
+    status_node = child(root, "ResponseStatus")
+    if _name(root) != "root" or status_node is None:
+        raise BadResponseError("response has no Netvisor ResponseStatus")
+    statuses = [text(node) for node in children(status_node, "Status")]
+    if not statuses:
+        raise BadResponseError("response has no Netvisor status")
+    outcome = statuses[0].upper()
+    if outcome == "OK":
+        return root
+    if outcome != "FAILED":
+        raise BadResponseError(f"unexpected Netvisor status {statuses[0][:40]!r}")
+    detail = statuses[1] if len(statuses) > 1 else ""
+    category, separator, message = detail.partition(" :: ")
+    if not separator:
+        category, message = (detail, "") if re.fullmatch(r"[A-Z_]+", detail) else ("", detail)
+    raise error_for_category(category, message.strip(), transaction_id=transaction_id)
+
+
+# ---------------------------------------------------------------------------- payloads
+
+
+def _payload(root, name):
+    node = child(root, name)
+    if node is None:
+        raise BadResponseError(f"response has no {name}")
+    return node
+
+
+def parse_inserted_key(root):
+    """The new voucher's Netvisor key from ``Replies/InsertedDataIdentifier``."""
+    key = text(child(root, "Replies"), "InsertedDataIdentifier")
+    if not key:
+        raise BadResponseError("response has no InsertedDataIdentifier")
+    return key
+
+
+# Canonical names of CompanyDefaultAccounts; older spellings map onto them (API.md §6.1).
+DEFAULT_ACCOUNT_NAMES = (
+    "TradePayables",
+    "PurchaseVATReceivable",
+    "RoundingOffDifference",
+    "VATpayable",
+    "TaxAccount",
+    "AdvancePayments",
+    "SalesReceivables",
+    "SalesVATDebt",
+    "Inventory",
+    "SalesDiscount",
+    "SalesExchangeRateDifferences",
+    "Collection",
+    "PurchasesDiscounts",
+    "PurchasesExchangeRateDifferences",
+    "PurchaseInvoiceAccrual",
+    "SalesInvoiceAccrual",
+    "PurchaseDomesticDefault",
+    "PurchaseEUDefault",
+    "PurchaseOutsideEUDefault",
+    "SalesDomesticDefault",
+    "SalesEUDefault",
+    "SalesOutsideEUDefault",
+)
+_DEFAULT_ACCOUNT_ALIASES = {name.lower(): name for name in DEFAULT_ACCOUNT_NAMES} | {
+    "salesexchangeratedifferences": "SalesExchangeRateDifferences",
+    "salesexchangeratediffereces": "SalesExchangeRateDifferences",
+    "purchasediscounts": "PurchasesDiscounts",
+}
+
+
+def _children_of(parent, container, name):
+    """Elements ``name`` inside the optional child ``container`` of ``parent``."""
+    node = child(parent, container)
+    return children(node, name) if node is not None else []
+
+
+def parse_account_list(root):
+    """accountlist.nv -> AccountList; default account names normalised to one spelling."""
+    node = _payload(root, "AccountList")
+    defaults = {}
+    defaults_node = child(node, "CompanyDefaultAccounts")
+    for item in defaults_node if defaults_node is not None else ():
+        value = text(item)
+        if _name(item) and value:
+            defaults[_DEFAULT_ACCOUNT_ALIASES.get(_name(item), item.tag)] = value
+    accounts = [
+        Account(
+            netvisor_key=text(account, "NetvisorKey"),
+            number=text(account, "Number"),
+            name=text(account, "Name"),
+            account_type=text(account, "AccountType").lower(),
+            is_active=text(account, "IsActive") == "1",
+            foreign_names=_foreign_names(account),
+        )
+        for account in _children_of(node, "Accounts", "Account")
+    ]
+    return AccountList(default_accounts=defaults, accounts=accounts)
+
+
+def parse_periods(root):
+    """accountingperiodlist.nv -> PeriodInfo.
+
+    ``Period`` sits inside ``PeriodLockInformation`` (documentation) or beside it (Visma's
+    own client); dates come as ``YYYY-MM-DD`` or ``d.M.yyyy``. Both are accepted.
+    """
+    node = _payload(root, "AccountingPeriodList")
+    locks = child(node, "PeriodLockInformation")
+    periods = [
+        Period(
+            netvisor_key=text(period, "NetvisorKey"),
+            name=text(period, "Name"),
+            begin=_required_date(period, "BeginDate"),
+            end=_required_date(period, "EndDate"),
+        )
+        for period in node.iter()
+        if _name(period) == "period"
+    ]
+    return PeriodInfo(
+        accounting_lock_date=parse_date(text(locks, "AccountingPeriodLockDate")),
+        vat_lock_date=parse_date(text(locks, "VatPeriodLockDate")),
+        purchase_lock_date=parse_date(text(locks, "PurchaseLockDate")),
+        periods=periods,
+    )
+
+
+def _required_date(element, name):
+    value = parse_date(text(element, name))
+    if value is None:
+        raise BadResponseError(f"{name} missing in response")
+    return value
+
+
+def parse_voucher_types(root):
+    """vouchertypelist.nv -> VoucherTypeList (``defaults`` maps e.g. SalesInvoices -> key)."""
+    node = _payload(root, "VoucherTypeList")
+    defaults = {}
+    defaults_node = child(node, "DefaultVoucherTypes")
+    for item in defaults_node if defaults_node is not None else ():
+        key = text(item, "NetvisorKey")
+        if _name(item) and key:
+            defaults[item.tag.rsplit("}", 1)[-1]] = key
+    types = [
+        VoucherType(
+            netvisor_key=text(item, "NetvisorKey"),
+            abbreviation=text(item, "Abbreviation"),
+            name=text(item, "Name"),
+            foreign_names=_foreign_names(item),
+        )
+        for item in _children_of(node, "VoucherTypes", "VoucherType")
+    ]
+    return VoucherTypeList(defaults=defaults, types=types)
+
+
+def _vat_code(value):
+    """Ledger answers use '-' for "no VAT"; the connector calls it NONE everywhere."""
+    return "NONE" if value in ("", "-") else value
+
+
+def _ledger_line(node):
+    if child(node, "LineSum") is None:
+        raise BadResponseError("voucher line without LineSum in response")
+    return LedgerLine(
+        netvisor_key=text(node, "NetvisorKey"),
+        amount=parse_decimal(text(node, "LineSum")),
+        description=text(node, "Description"),
+        account_number=text(node, "AccountNumber"),
+        vat_percent=parse_decimal(text(node, "VatPercent")),
+        vat_code=_vat_code(text(node, "VatCode")),
+        dimensions=tuple(
+            (text(dim, "DimensionName"), text(dim, "DimensionItem"))
+            for dim in children(node, "Dimension")
+        ),
+    )
+
+
+def parse_ledger(root):
+    """accountingledger.nv -> list[LedgerVoucher]."""
+    vouchers = []
+    for node in children(_payload(root, "Vouchers"), "Voucher"):
+        number = text(node, "VoucherNumber")
+        date = parse_date(text(node, "VoucherDate"))
+        if date is None:
+            raise BadResponseError("voucher without VoucherDate in response")
+        vouchers.append(
+            LedgerVoucher(
+                netvisor_key=text(node, "NetvisorKey"),
+                date=date,
+                number=int(number) if number.isdigit() else None,
+                description=text(node, "VoucherDescription"),
+                voucher_class=text(node, "VoucherClass"),
+                status=(attribute(node, "Status") or "").strip().lower(),
+                lines=[_ledger_line(line) for line in children(node, "VoucherLine")],
+                uri=text(node, "VoucherNetvisorURI") or None,
+            )
+        )
+    return vouchers
