@@ -7,6 +7,7 @@ gets its own role.
 """
 
 import os
+import subprocess
 from dataclasses import dataclass
 
 from .install import SetupError
@@ -90,4 +91,7 @@ def stop():
     from pgserver._commands import pg_ctl
 
     server = _server()
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    except subprocess.CalledProcessError:
+        pass  # already stopped, e.g. by the terminal's Ctrl-C reaching the postmaster

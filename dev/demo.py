@@ -1,0 +1,186 @@
+"""`make demo`: PostgreSQL, the Netvisor sandbox and Odoo with a ready demo database.
+
+The database is created once (a marker parameter says it is complete) and reused;
+Ctrl-C stops Odoo, the sandbox and the embedded PostgreSQL.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from . import install as installer
+from . import odoo, postgres
+from .paths import ROOT, local
+from .testrun import drop_database
+
+DEMO_DB = "ecomjet_netvisor_demo"
+READY_MARKER = "ecomjet_netvisor.demo_ready"
+LOGIN = PASSWORD = "admin"  # noqa: S105 - the demo database's documented login
+
+SHELL_CONFIGURE = """
+from dev import demo_data
+demo_data.configure_company(env, {url!r})
+env.cr.commit()
+"""
+SHELL_BUILD = """
+from dev import demo_data
+demo_data.build(env, {url!r})
+env["ir.config_parameter"].sudo().set_param({marker!r}, "1")
+env.cr.commit()
+"""
+
+
+def _query(connection, dbname, sql):
+    import psycopg2
+
+    params = {"dbname": dbname, "user": connection.user}
+    params.update(
+        {
+            key: value
+            for key, value in (
+                ("host", connection.host),
+                ("port", connection.port),
+                ("password", connection.password),
+            )
+            if value
+        }
+    )
+    try:
+        conn = psycopg2.connect(**params)
+    except psycopg2.OperationalError:
+        return None
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql)
+            return cr.fetchall()
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
+
+
+def demo_ready(connection):
+    rows = _query(
+        connection, DEMO_DB, f"SELECT value FROM ir_config_parameter WHERE key = '{READY_MARKER}'"
+    )  # noqa: S608
+    return bool(rows)
+
+
+def _shell(connection, script):
+    result = odoo.run(
+        ["shell", "-d", DEMO_DB, "--no-http", "--log-level=warn"],
+        connection,
+        input=script,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise installer.SetupError("building the demo database failed (see the log above).")
+
+
+def create_demo(connection, sandbox_url):
+    print(f"Creating the demo database {DEMO_DB} (once; takes a few minutes) ...", flush=True)
+    drop_database(connection, DEMO_DB)
+    steps = (
+        ["-d", DEMO_DB, "-i", "base", "--stop-after-init", "--no-http", "--log-level=warn"],
+        [
+            "-d",
+            DEMO_DB,
+            "-i",
+            "l10n_fi,ecomjet_netvisor",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
+    )
+    odoo.run(steps[0], connection)
+    _shell(connection, SHELL_CONFIGURE.format(url=sandbox_url))  # Finnish company first,
+    odoo.run(steps[1], connection)  # so that account loads the Finnish chart for it
+    _shell(connection, SHELL_BUILD.format(url=sandbox_url, marker=READY_MARKER))
+
+
+def start_sandbox(port):
+    cmd = [
+        sys.executable,
+        "-m",
+        "netvisor_sandbox",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--data",
+        str(local("sandbox", "x").parent),
+    ]
+    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    first_line = process.stdout.readline().strip()
+    if process.poll() is not None:
+        raise installer.SetupError(f"the Netvisor sandbox did not start on port {port}.")
+    print(first_line, flush=True)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_for_http(url, process, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise installer.SetupError("Odoo stopped while starting (see the log above).")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise installer.SetupError(f"Odoo did not answer on {url} within {seconds} s.")
+
+
+def _stop(process, sig=signal.SIGINT, timeout=30):
+    if process and process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main(args):
+    root = installer.install()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops us like Ctrl-C
+    connection = postgres.start()
+    sandbox = server = None
+    try:
+        odoo.write_config(root, connection)
+        sandbox, sandbox_url = start_sandbox(args.sandbox_port)
+        if not demo_ready(connection):
+            create_demo(connection, sandbox_url)
+        server = subprocess.Popen(
+            odoo.odoo_command(
+                "-c",
+                str(odoo.CONFIG),
+                "-d",
+                DEMO_DB,
+                "--db-filter",
+                f"^{DEMO_DB}$",
+                "--http-port",
+                str(args.port),
+            ),
+            cwd=ROOT,
+            env={**os.environ, **connection.env()},
+        )
+        url = f"http://localhost:{args.port}"
+        wait_for_http(f"{url}/web/login", server)
+        print(
+            f"\n  Odoo demo is ready: {url}\n  Login: {LOGIN}   Password: {PASSWORD}\n"
+            f"  Netvisor sandbox: {sandbox_url}\n  Stop with Ctrl-C.\n",
+            flush=True,
+        )
+        server.wait()
+    except KeyboardInterrupt:
+        print("\nStopping Odoo, the sandbox and PostgreSQL ...", flush=True)
+    finally:
+        _stop(server)
+        _stop(sandbox, signal.SIGTERM)
+        postgres.stop()
+    return 0
