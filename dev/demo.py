@@ -33,7 +33,7 @@ env.cr.commit()
 """
 
 
-def _query(connection, dbname, sql):
+def _query(connection, dbname, sql, params=()):
     import psycopg2
 
     params = {"dbname": dbname, "user": connection.user}
@@ -54,7 +54,7 @@ def _query(connection, dbname, sql):
         return None
     try:
         with conn.cursor() as cr:
-            cr.execute(sql)
+            cr.execute(sql, params)
             return cr.fetchall()
     except psycopg2.Error:
         return None
@@ -64,8 +64,8 @@ def _query(connection, dbname, sql):
 
 def demo_ready(connection):
     rows = _query(
-        connection, DEMO_DB, f"SELECT value FROM ir_config_parameter WHERE key = '{READY_MARKER}'"
-    )  # noqa: S608
+        connection, DEMO_DB, "SELECT value FROM ir_config_parameter WHERE key = %s", (READY_MARKER,)
+    )
     return bool(rows)
 
 

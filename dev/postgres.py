@@ -90,8 +90,9 @@ def stop():
         return
     from pgserver._commands import pg_ctl
 
-    server = _server()
+    # pgserver runs the server as its own system user when we are root
+    user = "pgserver" if os.geteuid() == 0 else None
     try:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=LOCAL / "pgdata", user=user)
     except subprocess.CalledProcessError:
         pass  # already stopped, e.g. by the terminal's Ctrl-C reaching the postmaster
