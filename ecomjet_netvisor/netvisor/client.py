@@ -319,7 +319,7 @@ class NetvisorClient:
             transaction_id,
         )
         try:
-            return responses.read_envelope(payload, transaction_id=transaction_id)
+            return responses.read_envelope(payload, transaction_id, self.max_response_bytes)
         except NetvisorError as err:
             err.transaction_id = transaction_id
             self._redact(err)

@@ -185,12 +185,12 @@ def _foreign_names(element):
 # ---------------------------------------------------------------------------- envelope
 
 
-def parse_xml(body):
+def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
     """Parse a response body safely; anything that is not plain XML -> BadResponseError."""
     if not body or not body.strip():
         raise BadResponseError("empty response body")
-    if len(body) > MAX_RESPONSE_BYTES:
-        raise BadResponseError(f"response larger than {MAX_RESPONSE_BYTES} bytes")
+    if len(body) > max_bytes:
+        raise BadResponseError(f"response larger than {max_bytes} bytes")
     if _DECLARATIONS.search(body):
         raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
     try:
@@ -203,13 +203,13 @@ def parse_xml(body):
     return root
 
 
-def read_envelope(body, transaction_id=None):
+def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
     """Return the ``Root`` element of an OK answer; raise the matching error otherwise.
 
     A FAILED envelope carries two ``Status`` elements, the second being
     ``CATEGORY :: text``; the text may contain ``::`` itself, so split on the first one.
     """
-    root = parse_xml(body)
+    root = parse_xml(body, max_bytes)
     status_node = child(root, "ResponseStatus")
     if _name(root) != "root" or status_node is None:
         raise BadResponseError("response has no Netvisor ResponseStatus")
