@@ -1,0 +1,172 @@
+"""Admin JSON API under /_sandbox/, guarded by X-Sandbox-Admin-Token (never by Netvisor
+credentials). Used by tests and the demo to steer the sandbox."""
+
+import datetime
+import hmac
+import json
+import re
+import secrets
+from decimal import Decimal
+from urllib.parse import parse_qsl, unquote
+
+from . import seed
+from .faults import STAGES
+
+TOKEN_HEADER = "X-Sandbox-Admin-Token"  # noqa: S105 - a header name, not a secret
+LOCK_FIELDS = {
+    "accounting_lock_date": "accounting_lock",
+    "vat_lock_date": "vat_lock",
+    "purchase_lock_date": "purchase_lock",
+}
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def handle(server, method: str, path: str, query: str, headers, body: bytes):
+    """Return (HTTP status, JSON-able object)."""
+    token = headers.get(TOKEN_HEADER) or ""
+    if not hmac.compare_digest(
+        token.encode("iso-8859-1", "replace"), server.admin_token.encode("ascii")
+    ):
+        return 401, {"error": f"missing or wrong {TOKEN_HEADER}"}
+    try:
+        data = json.loads(body) if body.strip() else {}
+        if not isinstance(data, dict):
+            raise AdminError(400, "JSON body must be an object")
+        parts = [unquote(p) for p in path.strip("/").split("/")[1:]]
+        return _route(server, method, parts, dict(parse_qsl(query)), data)
+    except AdminError as error:
+        return error.status, {"error": str(error)}
+    except (ValueError, TypeError, KeyError) as error:
+        return 400, {"error": f"bad request: {error}"}
+
+
+def _route(server, method, parts, params, data):
+    store = server.store
+    match method, parts:
+        case "GET", ["settings"]:
+            return 200, server.settings.as_json()
+        case "PATCH", ["settings"]:
+            server.settings.update(data)
+            return 200, server.settings.as_json()
+        case "POST", ["latency"]:
+            server.settings.update({"latency_ms": data["ms"]})
+            return 200, server.settings.as_json()
+        case "GET", ["faults"]:
+            return 200, {"faults": server.faults.list()}
+        case "POST", ["faults"]:
+            fault = server.faults.add(
+                data["mode"],
+                data.get("count", 1),
+                data.get("resource"),
+                data.get("category"),
+                data.get("text"),
+            )
+            return 201, {"fault": fault.as_json(), "modes": sorted(STAGES)}
+        case "DELETE", ["faults"]:
+            server.faults.clear()
+            return 200, {"faults": []}
+        case "POST", ["partners"]:
+            store.add_partner(_required(data, "partner_id"), _required(data, "partner_key"))
+            return 201, {"partner_id": data["partner_id"]}
+        case "GET", ["companies"]:
+            return 200, {"companies": store.list_companies()}
+        case "POST", ["companies"]:
+            return 201, _create_company(store, data)
+        case "PUT" | "PATCH", ["companies", org, "locks"]:
+            company = _company(store, org)
+            locks = {}
+            for name, column in LOCK_FIELDS.items():
+                if name in data:
+                    value = data[name]
+                    locks[column] = datetime.date.fromisoformat(value) if value else None
+            store.set_locks(company.id, locks)
+            return 200, _company_json(store, org)
+        case "POST", ["companies", org, "users"]:
+            company = _company(store, org)
+            key = data.get("customer_key") or secrets.token_hex(16)
+            store.add_api_user(company.id, _required(data, "customer_id"), key)
+            return 201, {"customer_id": data["customer_id"], "customer_key": key}
+        case "GET", ["companies", org, "vouchers"]:
+            company = _company(store, org)
+            where, args = "", ()
+            if params.get("status"):
+                where, args = "AND status = ?", (params["status"],)
+            return 200, {
+                "vouchers": [_voucher_json(v) for v in store.vouchers(company.id, where, args)]
+            }
+        case "DELETE", ["companies", org, "vouchers"]:
+            company = _company(store, org)
+            return 200, {"deleted": store.reset_vouchers(company.id)}
+    raise AdminError(404, f"no admin endpoint {method} /_sandbox/{'/'.join(parts)}")
+
+
+def _required(data: dict, name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise AdminError(400, f"{name} is required")
+    return value.strip()
+
+
+def _company(store, org):
+    company = store.company(org)
+    if company is None:
+        raise AdminError(404, f"no company with organisation id {org}")
+    return company
+
+
+def _company_json(store, org) -> dict:
+    return next(c for c in store.list_companies() if c["organisation_id"] == org)
+
+
+def _create_company(store, data) -> dict:
+    org = _required(data, "organisation_id")
+    if not re.fullmatch(r"\d{7}-\d", org):
+        raise AdminError(400, "organisation_id must look like 1234567-8")
+    if store.company(org) is not None:
+        raise AdminError(409, f"company {org} exists")
+    package = data.get("package", "professional")
+    if package not in ("basic", *seed.PACKAGES_WITH_API):
+        raise AdminError(400, "package must be basic, professional, premium or payroll")
+    company = seed.SeedCompany(
+        _required(data, "name"),
+        org,
+        _required(data, "customer_id"),
+        data.get("customer_key") or secrets.token_hex(16),
+        package,
+    )
+    store.create_company(company)
+    return {**_company_json(store, org), "customer_key": company.customer_key}
+
+
+def _voucher_json(voucher: dict) -> dict:
+    return {
+        "netvisor_key": voucher["netvisor_key"],
+        "number": voucher["number"],
+        "date": voucher["voucher_date"],
+        "description": voucher["description"],
+        "voucher_class": voucher["voucher_class"],
+        "calculation_mode": voucher["calculation_mode"],
+        "checked": bool(voucher["checked"]),
+        "status": voucher["status"],
+        "attachment_count": voucher["attachment_count"],
+        "created_at": voucher["created_at"],
+        "lines": [
+            {
+                "netvisor_key": line["netvisor_key"],
+                "amount": str(Decimal(line["sum_cents"]).scaleb(-2)),
+                "description": line["description"],
+                "account_number": line["account_number"],
+                "vat_percent": line["vat_percent"],
+                "vat_code": line["vat_code"],
+                "account_dimension": line["account_dimension"],
+                "dimensions": line["dimensions"],
+            }
+            for line in voucher["lines"]
+        ],
+        "history": voucher["history"],
+    }

@@ -1,0 +1,40 @@
+"""Runtime settings of the sandbox; CLI flags set them, the admin API may change them."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+DEFAULT_VAT_PERCENTS = frozenset(Decimal(p) for p in ("0", "10", "13.5", "14", "24", "25.5"))
+
+
+@dataclass
+class Settings:
+    latency_ms: int = 0
+    legacy_algorithms: bool = True
+    timestamp_skew_seconds: int = 300
+    description_limit: int = 255
+    period_layout: str = "nested"  # nested | sibling (API.md §6.2)
+    vat_percents: frozenset = field(default_factory=lambda: DEFAULT_VAT_PERCENTS)
+    accept_foreign_voucher_class: bool = False
+    max_body_bytes: int = 10 * 1024 * 1024
+
+    def as_json(self) -> dict:
+        data = dict(vars(self))
+        data["vat_percents"] = sorted(str(p) for p in self.vat_percents)
+        return data
+
+    def update(self, changes: dict) -> None:
+        """Apply a partial JSON update; unknown keys or bad values raise ValueError."""
+        for key, value in changes.items():
+            if key not in vars(self):
+                raise ValueError(f"unknown setting: {key}")
+            if key == "vat_percents":
+                value = frozenset(Decimal(str(p)) for p in value)
+            elif key == "period_layout" and value not in ("nested", "sibling"):
+                raise ValueError("period_layout must be nested or sibling")
+            elif isinstance(getattr(self, key), bool):
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false")
+            elif isinstance(getattr(self, key), int):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ValueError(f"{key} must be a non-negative integer")
+            setattr(self, key, value)

@@ -1,0 +1,277 @@
+"""The Netvisor resources: what each one does once the request is authenticated.
+
+Each handler takes (request, company) and returns the payload elements of an OK
+envelope, or raises NetvisorFault.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from . import seed, validation
+from .envelope import E
+from .errors import NetvisorFault, invalid
+
+MAX_KEYLIST = 500
+
+
+@dataclass
+class Request:
+    """What a resource handler needs from the HTTP request."""
+
+    body: bytes
+    query: str
+    base_url: str
+    store: object
+    settings: object
+
+
+def finnish_date(value: datetime.date) -> str:
+    return f"{value.day}.{value.month}.{value.year}"
+
+
+def amount_text(cents: int) -> str:
+    """Decimal comma, two decimals, leading minus (e.g. `-1000,00`)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def _ansi(value: datetime.date | None) -> E:
+    return value.isoformat() if value else ""
+
+
+# -- writes ------------------------------------------------------------------------------
+def accounting(request: Request, company) -> list[E]:
+    voucher, lines = validation.parse_voucher(
+        request.body, company, request.store, request.settings
+    )
+    key = request.store.insert_voucher(company.id, voucher, lines)
+    return [E("Replies", [E("InsertedDataIdentifier", key)])]
+
+
+def invalidatevouchers(request: Request, company) -> list[E]:
+    keys, comment = validation.parse_invalidation(request.body, company, request.store)
+    request.store.invalidate_vouchers(keys, comment)
+    return []
+
+
+# -- reads -------------------------------------------------------------------------------
+def accountlist(request: Request, company) -> list[E]:
+    defaults = [E(name, number) for name, number in seed.DEFAULT_ACCOUNTS.items()]
+    accounts = []
+    for row in request.store.account_rows(company.id):
+        children = [
+            E("NetvisorKey", row["netvisor_key"]),
+            E("Number", row["number"] or ""),
+            E("Name", row["name"]),
+        ]
+        if row["name_en"]:
+            children.append(E("ForeignName", row["name_en"], {"ISO-3166": "en"}))
+        children += [
+            E("AccountType", row["account_type"]),
+            E("FatherNetvisorKey", row["father_key"]),
+            E("IsActive", row["is_active"]),
+            E("IsCumulative", 0),
+            E("Sort", row["sort"]),
+            E("EndSort", row["end_sort"]),
+            E("IsNaturalNegative", row["natural_negative"]),
+        ]
+        accounts.append(E("Account", children))
+    return [E("AccountList", [E("CompanyDefaultAccounts", defaults), E("Accounts", accounts)])]
+
+
+def accountingperiodlist(request: Request, company) -> list[E]:
+    ansi = {"format": "ansi"}
+    locks = [
+        E("AccountingPeriodLockDate", _ansi(company.accounting_lock), ansi),
+        E("VatPeriodLockDate", _ansi(company.vat_lock), ansi),
+        E("PurchaseLockDate", _ansi(company.purchase_lock), ansi),
+    ]
+    periods = [
+        E(
+            "Period",
+            [
+                E("NetvisorKey", key),
+                E("Name", name),
+                E("BeginDate", begin.isoformat(), ansi),
+                E("EndDate", end.isoformat(), ansi),
+            ],
+        )
+        for key, name, begin, end in request.store.periods(company.id)
+    ]
+    if request.settings.period_layout == "sibling":
+        content = [E("PeriodLockInformation", locks), *periods]
+    else:
+        content = [E("PeriodLockInformation", locks + periods)]
+    return [E("AccountingPeriodList", content)]
+
+
+def vouchertypelist(request: Request, company) -> list[E]:
+    defaults = [
+        E(name, [E("NetvisorKey", key)]) for name, key in seed.DEFAULT_VOUCHER_TYPES.items()
+    ]
+    types = []
+    for row in request.store.voucher_types(company.id):
+        children = [
+            E("NetvisorKey", row["netvisor_key"]),
+            E("Abbreviation", row["abbreviation"]),
+            E("Name", row["name"]),
+        ]
+        if row["name_en"]:
+            children.append(E("ForeignName", row["name_en"], {"ISO-639-1": "en"}))
+        types.append(E("VoucherType", children))
+    return [E("VoucherTypeList", [E("DefaultVoucherTypes", defaults), E("VoucherTypes", types)])]
+
+
+def _int_param(params, name) -> int:
+    value = params[name].strip()
+    if not (value.isascii() and value.isdigit()):
+        raise invalid("parameter_invalid", name=name, value=value[:40])
+    return int(value)
+
+
+def _date_param(params, name) -> datetime.date:
+    try:
+        return validation.parse_ansi_date(params[name].strip())
+    except NetvisorFault:
+        raise invalid("parameter_invalid", name=name, value=params[name][:40]) from None
+
+
+def accountingledger(request: Request, company) -> list[E]:
+    """Filters of API.md §6.4. Key lookups ignore voucherstatus unless it is given."""
+    params = {k.lower(): v for k, v in parse_qsl(request.query, keep_blank_values=True)}
+    where, args = [], []
+    by_key = "netvisorkey" in params or "netvisorkeylist" in params
+    if "netvisorkey" in params:
+        where.append("netvisor_key = ?")
+        args.append(_int_param(params, "netvisorkey"))
+    elif "netvisorkeylist" in params:
+        parts = [p.strip() for p in params["netvisorkeylist"].split(",") if p.strip()]
+        if len(parts) > MAX_KEYLIST:
+            raise NetvisorFault(
+                "INVALID_DATA_SIZE", "too_many_keys", count=len(parts), limit=MAX_KEYLIST
+            )
+        if not parts or not all(p.isascii() and p.isdigit() for p in parts):
+            raise invalid(
+                "parameter_invalid", name="netvisorkeylist", value=params["netvisorkeylist"][:40]
+            )
+        where.append(f"netvisor_key IN ({','.join('?' * len(parts))})")
+        args += [int(p) for p in parts]
+    else:
+        has_range = "startdate" in params or "enddate" in params
+        if has_range:
+            for name in ("startdate", "enddate"):
+                if name not in params:
+                    raise invalid("parameter_missing", name=name)
+            where.append("voucher_date BETWEEN ? AND ?")
+            args += [
+                _date_param(params, "startdate").isoformat(),
+                _date_param(params, "enddate").isoformat(),
+            ]
+        modified = False
+        for name, op in (("changedsince", ">="), ("lastmodifiedstart", ">=")):
+            if name in params:
+                where.append(f"modified_at {op} ?")
+                args.append(_date_param(params, name).isoformat())
+                modified = True
+        if "lastmodifiedend" in params:
+            end = _date_param(params, "lastmodifiedend") + datetime.timedelta(days=1)
+            where.append("modified_at < ?")
+            args.append(end.isoformat())
+            modified = True
+        if not has_range and not modified:
+            raise invalid(
+                "parameter_missing",
+                name="netvisorkey | netvisorkeylist | startdate+enddate | changedsince",
+            )
+        if "vouchertype" in params:
+            if (
+                not has_range
+                and "lastmodifiedstart" not in params
+                and "lastmodifiedend" not in params
+            ):
+                raise invalid("parameter_missing", name="startdate+enddate")
+            where.append("type_key = ?")
+            args.append(_int_param(params, "vouchertype"))
+
+    status = params.get("voucherstatus")
+    if status is None and not by_key:
+        status = "2"
+    if status not in (None, "1", "2", "3"):
+        raise invalid("parameter_invalid", name="voucherstatus", value=status[:10])
+    if status == "2":
+        where.append("status = 'valid'")
+    elif status == "3":
+        where.append("status IN ('invalidated', 'deleted')")
+
+    vouchers = request.store.vouchers(company.id, "".join(f" AND {w}" for w in where), tuple(args))
+    low = _int_param(params, "accountnumberstart") if "accountnumberstart" in params else None
+    high = _int_param(params, "accountnumberend") if "accountnumberend" in params else None
+    if low is not None or high is not None:
+        vouchers = [
+            v
+            for v in vouchers
+            if any(
+                (low is None or int(line["account_number"]) >= low)
+                and (high is None or int(line["account_number"]) <= high)
+                for line in v["lines"]
+            )
+        ]
+    history = params.get("includetransactionhistory", "0").strip() == "1"
+    return [E("Vouchers", [_ledger_voucher(v, request.base_url, history) for v in vouchers])]
+
+
+def _ledger_voucher(voucher: dict, base_url: str, history: bool) -> E:
+    date = datetime.date.fromisoformat(voucher["voucher_date"])
+    children = [
+        E("NetvisorKey", voucher["netvisor_key"]),
+        E("VoucherDate", finnish_date(date)),
+        E("VoucherNumber", voucher["number"]),
+        E("VoucherDescription", voucher["description"] or ""),
+        E("VoucherClass", voucher["voucher_class"]),
+        E("LinkedSourceNetvisorKey", "", {"type": ""}),
+        E("VoucherNetvisorURI", f"{base_url}/voucher.nv?id={voucher['netvisor_key']}"),
+    ]
+    for line in voucher["lines"]:
+        line_children = [
+            E("NetvisorKey", line["netvisor_key"]),
+            E("LineSum", amount_text(line["sum_cents"])),
+            E("Description", line["description"] or ""),
+            E("AccountNumber", line["account_number"]),
+            E("VatPercent", line["vat_percent"].replace(".", ",")),
+            E("VatCode", "-" if line["vat_code"] == "NONE" else line["vat_code"]),
+        ]
+        if line["account_dimension"] is not None:
+            key = (
+                line["account_dimension"] if line["account_dimension_type"] == "netvisorkey" else ""
+            )
+            line_children.append(
+                E("AccountDimension", line["account_dimension"], {"netvisorkey": key})
+            )
+        for name, item in line["dimensions"]:
+            line_children.append(
+                E("Dimension", [E("DimensionName", name), E("DimensionItem", item)])
+            )
+        children.append(E("VoucherLine", line_children))
+    if history:
+        children.append(
+            E(
+                "TransactionHistory",
+                [
+                    E("Transaction", [E("Comment", h["comment"]), E("TimeStamp", h["at"])])
+                    for h in voucher["history"]
+                ],
+            )
+        )
+    return E("Voucher", children, {"Status": voucher["status"]})
+
+
+# resource name -> (HTTP method, handler)
+RESOURCES = {
+    "accounting": ("POST", accounting),
+    "invalidatevouchers": ("POST", invalidatevouchers),
+    "accountingledger": ("GET", accountingledger),
+    "accountlist": ("GET", accountlist),
+    "accountingperiodlist": ("GET", accountingperiodlist),
+    "vouchertypelist": ("GET", vouchertypelist),
+}

@@ -1,0 +1,419 @@
+"""Request bodies: decoding, DTD-like structure check (API.md §4.1, §4.6) and the
+semantic rules of accounting.nv (§4, §5) and invalidatevouchers.nv."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from lxml import etree
+
+from . import seed
+from .errors import NetvisorFault, invalid, xml_invalid
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_LINESUM = re.compile(r"^-?\d+(?:[.,]\d{1,2})?$", re.ASCII)
+_PERCENT = re.compile(r"^\d{1,3}(?:[.,]\d{1,4})?$", re.ASCII)
+_ANSI_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+
+FIELD_LIMIT = 255
+MAX_INVALIDATE = 100
+
+# VAT codes (API.md §5): codes whose only allowed percent is 0, and the sides.
+ZERO_ONLY_CODES = frozenset(
+    {"NONE", "EUMY", "EUUM", "EUPM312", "EUPM309", "RAMY", "KOMY0", "EUUO", "100"}
+)
+MULTI_RATE_CODES = frozenset(
+    {"KOMY", "KOOS", "EUOS", "EUPO", "EVTO", "EVPO", "RAOS", "EVRO", "KAVE", "EVKV", "MAAL", "EVMA"}
+)
+VAT_CODES = ZERO_ONLY_CODES | MULTI_RATE_CODES | {"MUUL"}
+# Gross mode splits VAT off these codes (domestic sales / purchases).
+GROSS_SPLIT = {"KOMY": "SalesVATDebt", "KOOS": "PurchaseVATReceivable"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One element of the DTD: name, occurrences, children (None = text leaf), attributes
+    (name -> allowed values, lower case, or None for any) and required attributes."""
+
+    name: str
+    min: int = 1
+    max: int | None = 1
+    children: tuple["Rule", ...] | None = None
+    attrs: dict = field(default_factory=dict)
+    required_attrs: tuple[str, ...] = ()
+
+
+def _leaf(name, occurs=(1, 1), attrs=None, required=()):
+    return Rule(name, occurs[0], occurs[1], None, attrs or {}, required)
+
+
+OPTIONAL = (0, 1)
+
+VOUCHERLINE = Rule(
+    "voucherline",
+    1,
+    None,
+    (
+        _leaf("linesum", attrs={"type": {"net", "gross"}}),
+        _leaf("description", OPTIONAL),
+        _leaf("accountnumber"),
+        _leaf("vatpercent", attrs={"vatcode": None}),
+        _leaf("accountdimension", OPTIONAL, {"type": {"netvisorkey", "name"}}, ("type",)),
+        Rule("dimension", 0, None, (_leaf("dimensionname"), _leaf("dimensionitem"))),
+    ),
+)
+
+ATTACHMENTS = Rule(
+    "voucherattachments",
+    0,
+    1,
+    (
+        Rule(
+            "voucherattachment",
+            1,
+            None,
+            (
+                _leaf("mimetype"),
+                _leaf("attachmentdescription"),
+                _leaf("filename"),
+                _leaf("documentdata"),
+            ),
+        ),
+    ),
+)
+
+ACCOUNTING = Rule(
+    "root",
+    children=(
+        Rule(
+            "voucher",
+            children=(
+                _leaf("calculationmode"),
+                _leaf("voucherdate", attrs={"format": {"ansi"}}, required=("format",)),
+                _leaf("number", OPTIONAL),
+                _leaf("description", OPTIONAL),
+                _leaf("voucherclass"),
+                _leaf("checked", OPTIONAL),
+                _leaf("comment", OPTIONAL),
+                VOUCHERLINE,
+                ATTACHMENTS,
+            ),
+        ),
+    ),
+)
+
+INVALIDATE = Rule(
+    "root",
+    children=(
+        Rule(
+            "invalidatevouchers",
+            children=(
+                _leaf("comment", OPTIONAL),
+                _leaf("invalidatevoucher", (1, None)),
+            ),
+            attrs={"identifier": {"netvisorkey"}},
+            required_attrs=("identifier",),
+        ),
+    ),
+)
+
+
+# -- parsing and structure ---------------------------------------------------------------
+def decode_body(raw: bytes) -> str:
+    """UTF-8, falling back to ISO-8859-15; an XML declaration is dropped."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("iso-8859-15")
+    return _DECLARATION.sub("", text, count=1)
+
+
+def parse(raw: bytes, rule: Rule) -> etree._Element:
+    """Parse, lower-case element and attribute names, check against `rule`."""
+    try:
+        root = etree.fromstring(decode_body(raw), _PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        raise xml_invalid() from None
+    if root.getroottree().docinfo.doctype:
+        raise xml_invalid()
+    for element in root.iter():
+        if element.tag.startswith("{"):
+            raise xml_invalid()
+        element.tag = element.tag.lower()
+        if element.attrib:
+            attrs = {k.lower(): v for k, v in element.attrib.items()}
+            element.attrib.clear()
+            element.attrib.update(attrs)
+    _check(root, rule)
+    return root
+
+
+def _check(element, rule: Rule) -> None:
+    if element.tag != rule.name:
+        raise xml_invalid()
+    for name, value in element.attrib.items():
+        if name not in rule.attrs:
+            raise xml_invalid()
+        allowed = rule.attrs[name]
+        if allowed is not None and value.strip().lower() not in allowed:
+            raise xml_invalid()
+    if any(name not in element.attrib for name in rule.required_attrs):
+        raise xml_invalid()
+    if rule.children is None:
+        if len(element) or (rule.min and not (element.text or "").strip()):
+            raise xml_invalid()
+        return
+    if (element.text or "").strip() or any((c.tail or "").strip() for c in element):
+        raise xml_invalid()
+    children, i = list(element), 0
+    for child_rule in rule.children:
+        count = 0
+        while (
+            i < len(children)
+            and children[i].tag == child_rule.name
+            and (child_rule.max is None or count < child_rule.max)
+        ):
+            _check(children[i], child_rule)
+            i, count = i + 1, count + 1
+        if count < child_rule.min:
+            raise xml_invalid()
+    if i != len(children):
+        raise xml_invalid()
+
+
+def _text(parent, name) -> str | None:
+    child = parent.find(name)
+    if child is None:
+        return None
+    return (child.text or "").strip() or None
+
+
+def _check_length(value: str | None, field_name: str, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise NetvisorFault(
+            "INVALID_DATA_SIZE", "too_long", field=field_name, length=len(value), limit=limit
+        )
+
+
+def parse_ansi_date(value: str) -> datetime.date:
+    """`YYYY-MM-DD`, also non-padded `2009-1-1` (API.md §1.3)."""
+    match = _ANSI_DATE.match(value or "")
+    try:
+        if not match:
+            raise ValueError(value)
+        return datetime.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise invalid("date_invalid", value=(value or "")[:40]) from None
+
+
+def percent_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def allowed_percents(code: str, settings) -> frozenset:
+    if code in ZERO_ONLY_CODES:
+        return frozenset({Decimal(0)})
+    if code == "MUUL":  # §5 lists 0, 10, 14, 24 (no general rate)
+        return frozenset(p for p in settings.vat_percents if p != Decimal("25.5"))
+    return settings.vat_percents
+
+
+# -- accounting.nv -----------------------------------------------------------------------
+def parse_voucher(raw: bytes, company, store, settings) -> tuple[dict, list[dict]]:
+    """Validate an accounting.nv body; return voucher header and lines ready to store."""
+    voucher_el = parse(raw, ACCOUNTING)[0]
+    mode = _text(voucher_el, "calculationmode").lower()
+    if mode not in ("net", "gross"):
+        raise invalid("calculationmode_invalid", value=mode[:20])
+    date = parse_ansi_date(_text(voucher_el, "voucherdate"))
+
+    number = _text(voucher_el, "number")
+    if number is not None:
+        if not (number.isascii() and number.isdigit()):
+            raise invalid("number_invalid", value=number[:20])
+        _check_length(number, "number", 9)
+    description = _text(voucher_el, "description")
+    _check_length(description, "description", settings.description_limit)
+    comment = _text(voucher_el, "comment")
+    _check_length(comment, "comment", FIELD_LIMIT)
+    voucher_class = _text(voucher_el, "voucherclass")
+    type_key = _voucher_type_key(voucher_class, company, store, settings)
+    checked = (_text(voucher_el, "checked") or "false").lower()
+    if checked not in ("true", "false", "1", "0"):
+        raise invalid("checked_invalid", value=checked[:20])
+
+    if not any(begin <= date <= end for _, _, begin, end in store.periods(company.id)):
+        raise invalid("date_no_period", date=date.isoformat())
+    if company.accounting_lock and date <= company.accounting_lock:
+        raise NetvisorFault("PERIOD_LOCK", "period_lock", date=date.isoformat())
+
+    lines = [
+        _parse_line(line_el, company, store, settings)
+        for line_el in voucher_el.iterchildren("voucherline")
+    ]
+    if (
+        company.vat_lock
+        and date <= company.vat_lock
+        and any(line["vat_code"] != "NONE" for line in lines)
+    ):
+        raise NetvisorFault("PERIOD_LOCK", "period_lock", date=date.isoformat())
+    if mode == "gross":
+        lines = _split_gross(lines)
+    total = sum(line["cents"] for line in lines)
+    if total and mode == "net":
+        raise invalid("unbalanced", difference=_cents_text(total))
+    attachments = voucher_el.find("voucherattachments")
+    voucher = {
+        "calculation_mode": mode,
+        "date": date,
+        "number": int(number) if number is not None else None,
+        "description": description,
+        "voucher_class": voucher_class,
+        "type_key": type_key,
+        "checked": checked in ("true", "1"),
+        "comment": comment,
+        "attachment_count": 0 if attachments is None else len(attachments),
+    }
+    return voucher, lines
+
+
+def _voucher_type_key(voucher_class, company, store, settings) -> int:
+    """voucherclass must equal a voucher type's full Name (abbreviations never match)."""
+    for row in store.voucher_types(company.id):
+        names = [row["name"]]
+        if settings.accept_foreign_voucher_class and row["name_en"]:
+            names.append(row["name_en"])
+        if voucher_class in names:
+            return row["netvisor_key"]
+    raise invalid("voucherclass_unknown", value=voucher_class[:100])
+
+
+def _parse_line(line_el, company, store, settings) -> dict:
+    raw_sum = _text(line_el, "linesum")
+    if not _LINESUM.match(raw_sum):
+        raise invalid("linesum_invalid", value=raw_sum[:40])
+    cents = int(Decimal(raw_sum.replace(",", ".")) * 100)
+    description = _text(line_el, "description")
+    _check_length(description, "description", settings.description_limit)
+
+    number = _text(line_el, "accountnumber")
+    account = store.accounts(company.id).get(number)
+    if account is None:
+        raise invalid("account_not_found", number=number[:20])
+    if account.account_type != "account":
+        raise invalid("account_is_group", number=number)
+    if not account.is_active:
+        raise invalid("account_inactive", number=number)
+
+    percent_el = line_el.find("vatpercent")
+    raw_percent = (percent_el.text or "").strip()
+    if not _PERCENT.match(raw_percent):
+        raise invalid("vat_percent_invalid", value=raw_percent[:20])
+    percent = Decimal(raw_percent.replace(",", "."))
+    code = percent_el.get("vatcode")
+    code = account.vat_code if code is None else code.strip()
+    if code not in VAT_CODES:
+        raise invalid("vat_code_unknown", code=code[:20])
+    if percent not in allowed_percents(code, settings):
+        raise invalid("vat_conflict", code=code, percent=percent_text(percent).replace(".", ","))
+
+    dimension_el = line_el.find("accountdimension")
+    dimensions = [
+        [_text(d, "dimensionname"), _text(d, "dimensionitem")]
+        for d in line_el.iterchildren("dimension")
+    ]
+    return {
+        "cents": cents,
+        "description": description,
+        "account_number": number,
+        "vat_percent": percent_text(percent),
+        "vat_code": code,
+        "account_dimension": None if dimension_el is None else (dimension_el.text or "").strip(),
+        "account_dimension_type": None if dimension_el is None else dimension_el.get("type"),
+        "dimensions": dimensions,
+    }
+
+
+def _split_gross(lines: list[dict]) -> list[dict]:
+    """Gross mode: split VAT off KOMY/KOOS lines to the default VAT accounts, then book
+    any difference to the rounding account (API.md §4, simplified)."""
+    result = []
+    for line in lines:
+        percent = Decimal(line["vat_percent"])
+        target = GROSS_SPLIT.get(line["vat_code"])
+        if not target or not percent:
+            result.append(line)
+            continue
+        net = (Decimal(line["cents"]) * 100 / (100 + percent)).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+        result.append({**line, "cents": int(net)})
+        result.append(
+            _generated_line(
+                line["cents"] - int(net), target, f"ALV {percent_text(percent).replace('.', ',')} %"
+            )
+        )
+    total = sum(line["cents"] for line in result)
+    if total:
+        result.append(_generated_line(-total, "RoundingOffDifference", "Pyöristysero"))
+    return result
+
+
+def _generated_line(cents: int, default_account: str, description: str) -> dict:
+    return {
+        "cents": cents,
+        "description": description,
+        "account_number": seed.DEFAULT_ACCOUNTS[default_account],
+        "vat_percent": "0",
+        "vat_code": "NONE",
+        "account_dimension": None,
+        "account_dimension_type": None,
+        "dimensions": [],
+    }
+
+
+def _cents_text(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+# -- invalidatevouchers.nv ---------------------------------------------------------------
+def parse_invalidation(raw: bytes, company, store) -> tuple[list[int], str | None]:
+    """Validate an invalidatevouchers.nv body; return the keys and the comment."""
+    element = parse(raw, INVALIDATE)[0]
+    comment = _text(element, "comment")
+    _check_length(comment, "comment", FIELD_LIMIT)
+    texts = [(v.text or "").strip() for v in element.iterchildren("invalidatevoucher")]
+    if len(texts) > MAX_INVALIDATE:
+        raise NetvisorFault(
+            "INVALID_DATA_SIZE", "too_many_keys", count=len(texts), limit=MAX_INVALIDATE
+        )
+    keys = []
+    for text in texts:
+        if not (text.isascii() and text.isdigit()):
+            raise invalid("voucher_not_found", key=text[:20])
+        keys.append(int(text))
+    found = {
+        v["netvisor_key"]: v
+        for v in store.vouchers(
+            company.id, f"AND netvisor_key IN ({','.join('?' * len(keys))})", tuple(keys)
+        )
+    }
+    for key in keys:
+        voucher = found.get(key)
+        if voucher is None:
+            raise invalid("voucher_not_found", key=key)
+        date = datetime.date.fromisoformat(voucher["voucher_date"])
+        if company.accounting_lock and date <= company.accounting_lock:
+            raise NetvisorFault("PERIOD_LOCK", "period_lock", date=date.isoformat())
+    return keys, comment
