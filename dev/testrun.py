@@ -89,6 +89,8 @@ def main(args):
             sys.executable,
             "-m",
             "pytest",
+            "-p",
+            "pytest_odoo",
             "--odoo-config",
             str(odoo.CONFIG),
             "--odoo-database",
