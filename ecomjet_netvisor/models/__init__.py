@@ -1,0 +1,11 @@
+from . import (  # noqa: F401
+    account_chart_template,
+    account_move,
+    account_tax,
+    netvisor_account_map,
+    netvisor_period,
+    netvisor_voucher,
+    netvisor_voucher_type,
+    res_company,
+    res_config_settings,
+)

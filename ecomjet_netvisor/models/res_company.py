@@ -1,0 +1,203 @@
+import threading
+
+from odoo import fields, models, tools
+from odoo.exceptions import UserError
+
+from ..netvisor import Credentials, NetvisorClient, errors
+
+NETVISOR_URLS = {
+    "production": "https://integration.netvisor.fi",
+    "test": "https://isvapi.netvisor.fi",
+}
+SENDER = "Odoo ecomjet_netvisor"
+
+#: One connector client (one HTTP session with keep-alive) per database, company and
+#: thread; replaced when the company's settings change.
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    netvisor_enabled = fields.Boolean("Netvisor")
+    netvisor_customer_id = fields.Char("API user ID", groups="base.group_system", copy=False)
+    netvisor_customer_key = fields.Char("API key", groups="base.group_system", copy=False)
+    netvisor_partner_id = fields.Char("Partner ID", groups="base.group_system", copy=False)
+    netvisor_partner_key = fields.Char("Partner key", groups="base.group_system", copy=False)
+    netvisor_organisation_id = fields.Char(
+        "Business ID", help="The company's Finnish business ID; empty means the company registry."
+    )
+    netvisor_environment = fields.Selection(
+        [
+            ("production", "Production"),
+            ("test", "Netvisor test (ISV)"),
+            ("custom", "Custom URL"),
+        ],
+        default="production",
+        required=True,
+    )
+    netvisor_custom_url = fields.Char("Custom URL")
+    netvisor_language = fields.Selection(
+        [("FI", "Finnish"), ("EN", "English"), ("SE", "Swedish")],
+        string="Interface language",
+        default="FI",
+        required=True,
+    )
+    netvisor_sale_voucher_class = fields.Char("Sales voucher type", default="Myyntilasku")
+    netvisor_purchase_voucher_class = fields.Char("Purchase voucher type", default="Ostolasku")
+    netvisor_start_date = fields.Date(
+        "Integration start date",
+        help="Documents dated before this date are never sent to Netvisor.",
+    )
+    netvisor_mac_algorithm = fields.Selection(
+        [("HMACSHA256", "HMAC-SHA256"), ("SHA256", "SHA-256 (legacy)")],
+        string="MAC algorithm",
+        default="HMACSHA256",
+        groups="base.group_system",
+    )
+
+    def _netvisor_base_url(self):
+        self.ensure_one()
+        if self.netvisor_environment == "custom":
+            return (self.netvisor_custom_url or "").strip().rstrip("/")
+        return NETVISOR_URLS[self.netvisor_environment or "production"]
+
+    def _netvisor_settings(self):
+        """The company's connection settings, read as superuser (keys never leave here)."""
+        self.ensure_one()
+        company = self.sudo()
+        return {
+            "base_url": company._netvisor_base_url(),
+            "customer_id": (company.netvisor_customer_id or "").strip(),
+            "customer_key": (company.netvisor_customer_key or "").strip(),
+            "partner_id": (
+                company.netvisor_partner_id or tools.config.get("netvisor_partner_id") or ""
+            ).strip(),
+            "partner_key": (
+                company.netvisor_partner_key or tools.config.get("netvisor_partner_key") or ""
+            ).strip(),
+            "organisation_id": (
+                company.netvisor_organisation_id or company.company_registry or ""
+            ).strip(),
+            "language": company.netvisor_language or "FI",
+            "algorithm": company.netvisor_mac_algorithm or "HMACSHA256",
+        }
+
+    def _netvisor_problems(self):
+        """Translated texts naming every missing setting; an empty list means ready to send."""
+        self.ensure_one()
+        settings = self._netvisor_settings()
+        labels = {
+            "base_url": self.env._("Custom URL"),
+            "customer_id": self.env._("API user ID"),
+            "customer_key": self.env._("API key"),
+            "partner_id": self.env._("Partner ID"),
+            "partner_key": self.env._("Partner key"),
+            "organisation_id": self.env._("Business ID"),
+        }
+        problems = []
+        if not self.netvisor_enabled:
+            problems.append(
+                self.env._("The Netvisor integration is not enabled for %s.", self.name)
+            )
+        missing = [label for key, label in labels.items() if not settings[key]]
+        if missing:
+            problems.append(
+                self.env._(
+                    "Netvisor settings missing for %(company)s: %(settings)s. Fill them in "
+                    "Settings > General Settings > Integrations > Netvisor.",
+                    company=self.name,
+                    settings=", ".join(missing),
+                )
+            )
+        if self.currency_id.name != "EUR":
+            problems.append(
+                self.env._(
+                    "Netvisor keeps its books in euros, but the currency of %(company)s is "
+                    "%(currency)s.",
+                    company=self.name,
+                    currency=self.currency_id.name,
+                )
+            )
+        return problems
+
+    def _netvisor_client(self):
+        """The connector client of this company, reused across calls in the same thread."""
+        self.ensure_one()
+        problems = self._netvisor_problems()
+        if problems:
+            raise UserError("\n".join(problems))
+        settings = self._netvisor_settings()
+        try:
+            credentials = Credentials(sender=SENDER, **settings)
+        except ValueError as error:
+            raise UserError(self.env._("The Netvisor settings are not valid: %s", error)) from None
+        key = (self.env.cr.dbname, self.id, threading.get_ident())
+        fingerprint = tuple(sorted(settings.items()))
+        with _CLIENTS_LOCK:
+            cached = _CLIENTS.get(key)
+            if cached and cached[0] == fingerprint:
+                return cached[1]
+            if cached:
+                cached[1].close()
+            client = NetvisorClient(credentials)
+            _CLIENTS[key] = (fingerprint, client)
+            return client
+
+    def _netvisor_error_text(self, error):
+        """A translated plain-language explanation of a connector error (never keys)."""
+        if isinstance(error, errors.ServiceAccessError):
+            explanation = self.env._(
+                "Netvisor refused access. The Netvisor API needs the Professional or Premium "
+                "service package, and the API user must be allowed the accounting resources "
+                "under 'Rights of interface resources' in Netvisor."
+            )
+        elif isinstance(error, errors.AuthenticationFailed):
+            explanation = self.env._(
+                "Netvisor did not accept the identifiers. Check the API user ID and key and "
+                "the business ID in Settings > Integrations > Netvisor."
+            )
+        elif isinstance(error, errors.PeriodLock):
+            explanation = self.env._("The period is locked in Netvisor.")
+        elif isinstance(error, errors.SystemMaintenance):
+            explanation = self.env._("Netvisor is under maintenance. Try again later.")
+        elif isinstance(error, errors.TransportError):
+            explanation = self.env._("Netvisor could not be reached or answered unexpectedly.")
+        else:
+            explanation = self.env._("Netvisor refused the request.")
+        details = getattr(error, "netvisor_text", None) or str(error)
+        category = getattr(error, "category", None)
+        if category:
+            details = f"{category}: {details}"
+        return f"{explanation}\n{details}" if details else explanation
+
+    def action_netvisor_test_connection(self):
+        """Ask Netvisor for its accounting periods and show what it answered."""
+        self.ensure_one()
+        client = self._netvisor_client()
+        try:
+            info = client.get_accounting_periods()
+        except errors.NetvisorError as error:
+            return self._netvisor_notification(
+                self.env._("Netvisor connection failed"),
+                self._netvisor_error_text(error),
+                "danger",
+            )
+        lock = info.accounting_lock_date
+        message = self.env._("Netvisor answered OK.")
+        if lock:
+            message += " " + self.env._("Accounting is locked in Netvisor up to %s.", lock)
+        return self._netvisor_notification(self.env._("Netvisor connection"), message, "success")
+
+    def _netvisor_notification(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+            },
+        }

@@ -1,0 +1,1 @@
+from . import netvisor_period_close  # noqa: F401

@@ -1,0 +1,377 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import date_utils
+
+from ..models.netvisor_period import KINDS
+from ..netvisor import errors
+
+MOVE_TYPE_KINDS = {
+    "out_invoice": "sale",
+    "out_refund": "sale",
+    "in_invoice": "purchase",
+    "in_refund": "purchase",
+}
+#: How many record names an error message lists before it says "and N more".
+NAMES_SHOWN = 20
+
+
+def _names(names):
+    names = sorted(set(names))
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) > NAMES_SHOWN:
+        shown += f" (+{len(names) - NAMES_SHOWN})"
+    return shown
+
+
+class NetvisorPeriodClose(models.TransientModel):
+    _name = "netvisor.period.close"
+    _description = "Close an accounting period and send it to Netvisor"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, readonly=True
+    )
+    kind = fields.Selection(
+        [("sale", "Sales"), ("purchase", "Purchases")],
+        required=True,
+        default=lambda self: self._default_kind(),
+    )
+    date_from = fields.Date("From", required=True)
+    date_to = fields.Date("To", required=True)
+    move_count = fields.Integer("Documents to send", compute="_compute_checks")
+    problems = fields.Text(compute="_compute_checks", help="What blocks the close.")
+    warning_message = fields.Text(compute="_compute_checks")
+    lock_notice = fields.Text(compute="_compute_checks")
+
+    @api.model
+    def _default_kind(self):
+        context = self.env.context
+        return context.get("default_kind") or MOVE_TYPE_KINDS.get(
+            context.get("default_move_type"), "sale"
+        )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
+        kind = values.get("kind") or self._default_kind()
+        date_from, date_to = self._proposed_dates(company, kind)
+        values.setdefault("date_from", date_from)
+        values.setdefault("date_to", date_to)
+        return values
+
+    @api.model
+    def _proposed_dates(self, company, kind):
+        """The day after the last closed period, or the month of the oldest unsent document."""
+        last = self.env["netvisor.period"].search(
+            [("company_id", "=", company.id), ("kind", "=", kind)], order="date_to desc", limit=1
+        )
+        start_date = company.netvisor_start_date
+        if last:
+            start = last.date_to + timedelta(days=1)
+        else:
+            oldest = self.env["account.move"].search(
+                self._unsent_domain(company, kind), order="date", limit=1
+            )
+            if oldest:
+                start = date_utils.start_of(oldest.date, "month")
+            else:
+                start = date_utils.start_of(fields.Date.context_today(self), "month")
+                start = date_utils.subtract(start, months=1)
+            if start_date and start < start_date:
+                start = start_date
+        return start, date_utils.end_of(start, "month")
+
+    @api.model
+    def _unsent_domain(self, company, kind):
+        domain = [
+            ("company_id", "=", company.id),
+            ("move_type", "in", KINDS[kind]["move_types"]),
+            ("state", "=", "posted"),
+            ("netvisor_voucher_id", "=", False),
+        ]
+        if company.netvisor_start_date:
+            domain.append(("date", ">=", company.netvisor_start_date))
+        return domain
+
+    def _moves_to_send(self):
+        self.ensure_one()
+        return self.env["account.move"].search(
+            [
+                *self._unsent_domain(self.company_id, self.kind),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+            ],
+            order="date, id",
+        )
+
+    @api.depends("company_id", "kind", "date_from", "date_to")
+    def _compute_checks(self):
+        for wizard in self:
+            ready = wizard.company_id and wizard.kind and wizard.date_from and wizard.date_to
+            wizard.move_count = ready and len(wizard._moves_to_send())
+            wizard.problems = ready and "\n\n".join(wizard._check_problems(remote=False))
+            wizard.warning_message = ready and wizard._draft_warning()
+            wizard.lock_notice = ready and wizard._lock_notice()
+
+    # ------------------------------------------------------------------ checks
+
+    def _check_problems(self, remote=True):
+        """Every problem that blocks the close, as translated blocks of text, all at once."""
+        self.ensure_one()
+        if self.date_from > self.date_to:
+            return [self.env._("The period's first day is after its last day.")]
+        company = self.company_id
+        problems = list(company._netvisor_problems())
+        problems += self._check_sequence()
+        problems += self._check_outside()
+        moves = self._moves_to_send()
+        _vouchers, build_problems = self.env["netvisor.voucher"]._netvisor_build(moves)
+        problems += self._check_build(build_problems)
+        if remote and not company._netvisor_problems():
+            problems += self._check_netvisor()
+        return problems
+
+    def _check_sequence(self):
+        """Periods of a kind follow each other without gaps or overlaps."""
+        problems = []
+        company, start_date = self.company_id, self.company_id.netvisor_start_date
+        if start_date and self.date_from < start_date:
+            problems.append(
+                self.env._(
+                    "The period starts before the integration start date %s.",
+                    fields.Date.to_string(start_date),
+                )
+            )
+        periods = self.env["netvisor.period"].search(
+            [("company_id", "=", company.id), ("kind", "=", self.kind)], order="date_to desc"
+        )
+        overlapping = periods.filtered(
+            lambda p: p.date_from <= self.date_to and p.date_to >= self.date_from
+        )
+        if overlapping:
+            problems.append(
+                self.env._(
+                    "The period overlaps the closed period(s) %s. Choose dates after them.",
+                    _names(overlapping.mapped("name")),
+                )
+            )
+        elif periods and self.date_from != periods[0].date_to + timedelta(days=1):
+            problems.append(
+                self.env._(
+                    "The period must start on %(day)s, the day after the last closed period "
+                    "%(period)s.",
+                    day=fields.Date.to_string(periods[0].date_to + timedelta(days=1)),
+                    period=periods[0].name,
+                )
+            )
+        return problems
+
+    def _check_outside(self):
+        """Posted documents before the period that no closed period covers."""
+        closed = self.env["netvisor.period"].search(
+            [("company_id", "=", self.company_id.id), ("kind", "=", self.kind)]
+        )
+        earlier = self.env["account.move"].search(
+            [*self._unsent_domain(self.company_id, self.kind), ("date", "<", self.date_from)]
+        )
+        outside = earlier.filtered(
+            lambda m: not any(p.date_from <= m.date <= p.date_to for p in closed)
+        )
+        if not outside:
+            return []
+        return [
+            "\n".join(
+                [
+                    self.env._(
+                        "The accounting period closing contains transactions outside the "
+                        "selected period!"
+                    ),
+                    self.env._(
+                        "Close the earlier period first (from %(day)s). Documents dated before "
+                        "the period that no closed period contains: %(names)s",
+                        day=fields.Date.to_string(min(outside.mapped("date"))),
+                        names=_names(outside.mapped("name")),
+                    ),
+                ]
+            )
+        ]
+
+    def _check_build(self, build_problems):
+        """Unmapped accounts, taxes without a code and vouchers Netvisor would refuse."""
+        by_kind = defaultdict(lambda: defaultdict(set))
+        for kind, key, move_name in build_problems:
+            by_kind[kind][key].add(move_name)
+        problems = []
+        accounts = {**by_kind["unmapped"], **by_kind["not_in_netvisor"]}
+        if accounts:
+            lines = [
+                self.env._(
+                    "An error occurred in the accounting integration. The account was not found "
+                    "in the Netvisor chart of accounts."
+                )
+            ]
+            if by_kind["unmapped"]:
+                lines.append(
+                    self.env._(
+                        "Map account(s) %s in Settings > Integrations > Netvisor "
+                        "(Account mapping).",
+                        _names(by_kind["unmapped"]),
+                    )
+                )
+            if by_kind["not_in_netvisor"]:
+                lines.append(
+                    self.env._(
+                        "Netvisor's chart of accounts has no account %s: correct the mapping.",
+                        _names(by_kind["not_in_netvisor"]),
+                    )
+                )
+            lines.append(
+                self.env._(
+                    "Invoices concerned: %s",
+                    _names(name for names in accounts.values() for name in names),
+                )
+            )
+            problems.append("\n".join(lines))
+        if by_kind["tax_code"] or by_kind["invalid"]:
+            lines = [self.env._("Sending invoices to Netvisor failed.")]
+            for tax, names in by_kind["tax_code"].items():
+                lines.append(
+                    self.env._(
+                        "Give the tax %(tax)s a Netvisor VAT code (invoices: %(names)s).",
+                        tax=tax,
+                        names=_names(names),
+                    )
+                )
+            for text, names in by_kind["invalid"].items():
+                lines.append(f"{_names(names)}: {text}")
+            problems.append("\n".join(lines))
+        return problems
+
+    def _check_netvisor(self):
+        """Netvisor's own lock date and periods, asked before anything is sent."""
+        failed = self.env._("Sending invoices to Netvisor failed.")
+        try:
+            info = self.company_id._netvisor_client().get_accounting_periods()
+        except errors.NetvisorError as error:
+            return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"]
+        locks = [d for d in (info.accounting_lock_date, info.vat_lock_date) if d]
+        if locks and max(locks) >= self.date_from:
+            return [
+                "\n".join(
+                    [
+                        failed,
+                        self.env._(
+                            "The period is locked in Netvisor up to %s. Check that the period "
+                            "is not locked in Netvisor.",
+                            fields.Date.to_string(max(locks)),
+                        ),
+                    ]
+                )
+            ]
+        uncovered = [
+            day
+            for day in (self.date_from, self.date_to)
+            if info.periods and not any(p.begin <= day <= p.end for p in info.periods)
+        ]
+        if uncovered:
+            return [
+                "\n".join(
+                    [
+                        failed,
+                        self.env._(
+                            "Netvisor has no accounting period for %s. Open the financial "
+                            "period in Netvisor first.",
+                            ", ".join(fields.Date.to_string(d) for d in uncovered),
+                        ),
+                    ]
+                )
+            ]
+        return []
+
+    def _draft_warning(self):
+        drafts = self.env["account.move"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "in", KINDS[self.kind]["move_types"]),
+                ("state", "=", "draft"),
+                ("date", ">=", self.date_from),
+                ("date", "<=", self.date_to),
+            ]
+        )
+        if not drafts:
+            return False
+        return self.env._(
+            "%(count)s draft documents are dated in this period; they will not be sent and "
+            "cannot be posted in it once it is closed: %(names)s",
+            count=len(drafts),
+            names=_names(drafts.mapped(lambda m: m.name if m.name != "/" else str(m.id))),
+        )
+
+    def _lock_notice(self):
+        field = KINDS[self.kind]["lock_field"]
+        label = self.company_id._fields[field]._description_string(self.env)
+        return self.env._(
+            "Closing sets the %(lock)s to %(day)s: documents up to that day can no longer be "
+            "changed in Odoo.",
+            lock=label,
+            day=fields.Date.to_string(self.date_to),
+        )
+
+    # ------------------------------------------------------------------ confirm
+
+    def action_confirm(self):
+        """Check everything, then close the period and hand its vouchers to the sender."""
+        self.ensure_one()
+        self.env["netvisor.period"].check_access("create")
+        problems = self._check_problems(remote=True)
+        if problems:
+            raise UserError("\n\n".join(problems))
+        company, kind = self.company_id, self.kind
+        lock_field = KINDS[kind]["lock_field"]
+        previous_lock = company[lock_field]
+        moves = self._moves_to_send()
+        period = self.env["netvisor.period"].create(
+            {
+                "company_id": company.id,
+                "kind": kind,
+                "date_from": self.date_from,
+                "date_to": self.date_to,
+                "closed_by_id": self.env.user.id,
+                "closed_on": fields.Datetime.now(),
+                "previous_lock_date": previous_lock,
+            }
+        )
+        Voucher = self.env["netvisor.voucher"]
+        Voucher.create(
+            [
+                {
+                    "period_id": period.id,
+                    "move_id": move.id,
+                    "reference": Voucher._netvisor_reference(move.id),
+                    "amount_total": move.amount_total_signed,
+                }
+                for move in moves
+            ]
+        )
+        if not previous_lock or previous_lock < self.date_to:
+            company.sudo()[lock_field] = self.date_to
+        period.message_post(
+            body=self.env._(
+                "Period closed by %(user)s: %(count)s documents queued for Netvisor.",
+                user=self.env.user.name,
+                count=len(moves),
+            )
+        )
+        if moves:
+            self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")._trigger()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "netvisor.period",
+            "res_id": period.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
