@@ -9,13 +9,14 @@ casing and spelling in places (API.md §6); numbers use a decimal comma, dates `
 import datetime
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
 from .errors import BadResponseError, error_for_category
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -148,13 +149,9 @@ def parse_decimal(value):
     cleaned = (value or "").strip().replace("\xa0", "").replace(" ", "").replace(",", ".")
     if not cleaned:
         return Decimal(0)
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise BadResponseError(f"not a number: {value[:40]!r}") from None
-    if not number.is_finite():
+    if not _NUMBER.fullmatch(cleaned):
         raise BadResponseError(f"not a number: {value[:40]!r}")
-    return number
+    return Decimal(cleaned)
 
 
 def parse_date(value):
