@@ -36,6 +36,7 @@ class SandboxServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: clients reuse one connection
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK wait
     server_version = "netvisor-sandbox"
     sys_version = ""
 
@@ -95,7 +96,10 @@ class Handler(BaseHTTPRequestHandler):
             target = "/" + target.split("://", 1)[1].partition("/")[2]
         else:
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-            url = f"http://{host}{target}"
+            # Behind a TLS-terminating proxy the client signed https://; trust its header.
+            forwarded = (self.headers.get("X-Forwarded-Proto") or "").strip().lower()
+            scheme = forwarded if forwarded in ("http", "https") else "http"
+            url = f"{scheme}://{host}{target}"
         path, _, query = target.partition("?")
         return url, path, query
 

@@ -18,12 +18,62 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import requests
 
 from . import seed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# (linesum, account, vat code, vat percent, description): a balanced January sales voucher.
+SALES_LINES = (
+    ("1255,00", "1701", "NONE", "0", "Myyntisaamiset 01/2025"),
+    ("-1000,00", "3000", "KOMY", "25,5", "Myynti 25,5 % 01/2025"),
+    ("-255,00", "2939", "NONE", "0", "Myynnin ALV 01/2025"),
+)
+
+
+def voucher_xml(
+    lines=SALES_LINES,
+    *,
+    date: str = "2025-01-31",
+    voucher_class: str = "Myyntilasku",
+    description: str | None = "Myyntilaskut 01/2025 [ext:SALES-2025-01]",
+    number: str | None = None,
+    mode: str = "net",
+    comment: str | None = None,
+) -> str:
+    """An accounting.nv body in documented element order (API.md §4.1), lower case.
+
+    A line is (linesum, account, vatcode or None, vatpercent, description or None[, dims]).
+    """
+    parts = [
+        f"<root><voucher><calculationmode>{mode}</calculationmode>",
+        f'<voucherdate format="ansi">{date}</voucherdate>',
+    ]
+    if number is not None:
+        parts.append(f"<number>{number}</number>")
+    if description is not None:
+        parts.append(f"<description>{escape(description)}</description>")
+    parts.append(f"<voucherclass>{escape(voucher_class)}</voucherclass>")
+    if comment is not None:
+        parts.append(f"<comment>{escape(comment)}</comment>")
+    for amount, account, code, percent, text, *dimensions in lines:
+        parts.append(f'<voucherline><linesum type="{mode}">{amount}</linesum>')
+        if text is not None:
+            parts.append(f"<description>{escape(text)}</description>")
+        parts.append(f"<accountnumber>{account}</accountnumber>")
+        code_attr = "" if code is None else f' vatcode="{code}"'
+        parts.append(f"<vatpercent{code_attr}>{percent}</vatpercent>")
+        for name, item in dimensions[0] if dimensions else ():
+            parts.append(
+                f"<dimension><dimensionname>{escape(name)}</dimensionname>"
+                f"<dimensionitem>{escape(item)}</dimensionitem></dimension>"
+            )
+        parts.append("</voucherline>")
+    parts.append("</voucher></root>")
+    return "".join(parts)
 
 
 def sign_headers(
