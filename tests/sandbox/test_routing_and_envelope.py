@@ -1,0 +1,70 @@
+"""Routing (checklist §8.1) and the response envelope (§1.4, §3, §8.7)."""
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+
+def test_resource_names_are_case_insensitive(nv):
+    for name in ("AccountingPeriodList.nv", "ACCOUNTINGPERIODLIST.NV", "accountingperiodlist.nv"):
+        assert nv.get(name).status == "OK", name
+
+
+@pytest.mark.parametrize(
+    ("method", "resource"),
+    [
+        ("POST", "accountlist.nv"),
+        ("GET", "accounting.nv"),
+        ("PUT", "accounting.nv"),
+        ("GET", "invalidatevouchers.nv"),
+        ("DELETE", "accountingledger.nv"),
+    ],
+)
+def test_wrong_method_is_invalid_data(nv, method, resource):
+    reply = nv.call(method, resource, body="<root/>")
+    assert (reply.category, reply.http_status) == ("INVALID_DATA", 200)
+    reply = nv.call(method, resource, body="<root/>", use_http_status_codes=True)
+    assert (reply.category, reply.http_status) == ("INVALID_DATA", 400)
+
+
+@pytest.mark.parametrize("resource", ["salesinvoice.nv", "accountlist", "x/accountlist.nv"])
+def test_unknown_resource_is_invalid_data(nv, resource):
+    assert nv.get(resource).category == "INVALID_DATA"
+
+
+def test_success_envelope_layout(nv):
+    raw = nv.raw("GET", "accountingperiodlist.nv").content
+    text = raw.decode("utf-8")
+    assert text.startswith('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n<Root>\r\n')
+    lines = text.split("\r\n")
+    assert "\n" not in "".join(lines), "every line ends with CRLF"
+    assert lines[2] == "    <ResponseStatus>"
+    assert lines[3] == "        <Status>OK</Status>"
+    assert all((len(ln) - len(ln.lstrip(" "))) % 4 == 0 for ln in lines)
+
+
+def test_timestamp_is_helsinki_local_time(nv):
+    reply = nv.get("vouchertypelist.nv")
+    stamp = reply.find("ResponseStatus/TimeStamp").text
+    assert re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}:\d{2}:\d{2}", stamp)
+    parsed = datetime.datetime.strptime(stamp, "%d.%m.%Y %H:%M:%S")
+    now = datetime.datetime.now(ZoneInfo("Europe/Helsinki")).replace(tzinfo=None)
+    assert abs((now - parsed).total_seconds()) < 60
+    day, month = stamp.split(".")[:2]
+    assert not day.startswith("0") and not month.startswith("0")
+
+
+def test_failure_envelope_has_two_status_elements(nv):
+    reply = nv.get("vouchertypelist.nv", partner_id="NOBODY", language="EN")
+    statuses = [s.text for s in reply.findall("ResponseStatus/Status")]
+    assert statuses[0] == "FAILED"
+    assert statuses[1].startswith("AUTHENTICATION_FAILED :: ")
+    assert reply.find("ResponseStatus/TimeStamp") is not None
+    assert [child.tag for child in reply.root] == ["ResponseStatus"]
+
+
+def test_status_is_http_200_without_the_status_code_header(nv):
+    reply = nv.get("nothing.nv")
+    assert (reply.status, reply.http_status) == ("FAILED", 200)
