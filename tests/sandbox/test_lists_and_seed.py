@@ -1,0 +1,164 @@
+"""accountlist.nv (§6.1), accountingperiodlist.nv (§6.2), vouchertypelist.nv (§6.3) and
+the seeded data they show: the l10n_fi chart, default accounts, voucher types, periods."""
+
+import csv
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from lxml import etree
+
+from netvisor_sandbox import seed
+from netvisor_sandbox.testing import sign_headers
+
+L10N_FI_CHART = Path("l10n_fi/data/template/account.account-fi.csv")
+
+
+def _odoo_l10n_fi_chart() -> Path:
+    """The l10n_fi chart of the installed Odoo, else of the read-only reference tree."""
+    candidates = [Path("/tmp/odoo-peek/odoo-19.0/addons") / L10N_FI_CHART]
+    spec = importlib.util.find_spec("odoo")
+    if spec and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            candidates.insert(0, Path(location) / "addons" / L10N_FI_CHART)
+            candidates.insert(1, Path(location).parent / "addons" / L10N_FI_CHART)
+    for path in candidates:
+        if path.exists():
+            return path
+    raise AssertionError(f"Odoo's l10n_fi chart not found in {candidates}")
+
+
+def _seed_chart():
+    with seed.CHART_FILE.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def accounts(sandbox):
+    url = f"{sandbox.url}/accountlist.nv"
+    response = requests.get(url, headers=sign_headers(url), timeout=30)
+    return etree.fromstring(response.content).find("AccountList")
+
+
+def test_every_chart_account_is_an_active_posting_account(accounts):
+    listed = {a.findtext("Number"): a for a in accounts.findall("Accounts/Account")}
+    chart = _seed_chart()
+    assert len(chart) >= 900
+    for row in chart:
+        account = listed[row["number"]]
+        assert account.findtext("Name") == row["name_fi"]
+        assert account.findtext("ForeignName") == row["name_en"]
+        assert account.find("ForeignName").get("ISO-3166") == "en"
+        assert account.findtext("AccountType") == "account"
+        assert account.findtext("IsActive") == "1"
+
+
+def test_chart_file_matches_odoo_l10n_fi_codes_and_names():
+    """Guards the copy against drift: every l10n_fi code with its Finnish name."""
+    with _odoo_l10n_fi_chart().open(encoding="utf-8") as handle:
+        odoo = {r["code"]: r["name@fi"].strip() for r in csv.DictReader(handle)}
+    assert {r["number"]: r["name_fi"] for r in _seed_chart()} == odoo
+
+
+def test_company_default_accounts_exist_as_active_accounts(accounts):
+    listed = {a.findtext("Number"): a for a in accounts.findall("Accounts/Account")}
+    defaults = {e.tag: e.text for e in accounts.find("CompanyDefaultAccounts")}
+    assert defaults == seed.DEFAULT_ACCOUNTS
+    for name in (
+        "SalesReceivables",
+        "TradePayables",
+        "SalesVATDebt",
+        "PurchaseVATReceivable",
+        "SalesDomesticDefault",
+        "PurchaseDomesticDefault",
+    ):
+        assert defaults[name] in ("1701", "2871", "2939", "1763", "3000", "4000")
+    for number in defaults.values():
+        assert listed[number].findtext("AccountType") == "account"
+        assert listed[number].findtext("IsActive") == "1"
+
+
+def test_groups_and_inactive_account_are_listed(accounts):
+    by_number = {a.findtext("Number"): a for a in accounts.findall("Accounts/Account")}
+    assert by_number["300"].findtext("AccountType") == "accountgroup"
+    assert by_number["3000"].findtext("FatherNetvisorKey") == by_number["300"].findtext(
+        "NetvisorKey"
+    )
+    assert by_number["3999"].findtext("IsActive") == "0"
+
+
+def test_account_elements_follow_documented_order(accounts):
+    first = accounts.find("Accounts/Account[AccountType='account']")
+    assert [child.tag for child in first] == [
+        "NetvisorKey",
+        "Number",
+        "Name",
+        "ForeignName",
+        "AccountType",
+        "FatherNetvisorKey",
+        "IsActive",
+        "IsCumulative",
+        "Sort",
+        "EndSort",
+        "IsNaturalNegative",
+    ]
+
+
+def test_voucher_types_are_the_twelve_system_types(nv):
+    reply = nv.get("vouchertypelist.nv")
+    types = reply.findall("VoucherTypeList/VoucherTypes/VoucherType")
+    names = {
+        t.findtext("Abbreviation"): (t.findtext("Name"), t.findtext("ForeignName")) for t in types
+    }
+    assert len(names) == 12
+    assert names["ML"] == ("Myyntilasku", "Sales invoice")
+    assert names["OL"] == ("Ostolasku", "Purchase invoice")
+    assert names["AT"][0] == "Järjestelmän muodostamat"
+    assert types[0].find("ForeignName").get("ISO-639-1") == "en"
+    defaults = reply.find("VoucherTypeList/DefaultVoucherTypes")
+    assert defaults.findtext("SalesInvoices/NetvisorKey") == "1"
+    assert defaults.findtext("PurchaseInvoices/NetvisorKey") == "9"
+
+
+def test_periods_nested_by_default_with_ansi_dates(nv):
+    reply = nv.get("accountingperiodlist.nv")
+    periods = reply.findall("AccountingPeriodList/PeriodLockInformation/Period")
+    assert [
+        (p.findtext("Name"), p.findtext("BeginDate"), p.findtext("EndDate")) for p in periods
+    ] == [("2025", "2025-01-01", "2025-12-31"), ("2026", "2026-01-01", "2026-12-31")]
+    assert periods[0].find("BeginDate").get("format") == "ansi"
+    assert reply.findall("AccountingPeriodList/Period") == []
+
+
+def test_periods_as_siblings_when_switched(sandbox, nv):
+    sandbox.admin("PATCH", "settings", {"period_layout": "sibling"})
+    reply = nv.get("accountingperiodlist.nv")
+    assert len(reply.findall("AccountingPeriodList/Period")) == 2
+    assert reply.findall("AccountingPeriodList/PeriodLockInformation/Period") == []
+
+
+def test_no_lock_dates_by_default(nv):
+    info = nv.get("accountingperiodlist.nv").find("AccountingPeriodList/PeriodLockInformation")
+    assert [e.text for e in info if e.tag.endswith("Date")] == [None, None, None]
+
+
+def test_seeded_business_ids_have_valid_check_digits():
+    for company in seed.COMPANIES:
+        digits, check = company.organisation_id.split("-")
+        assert re.fullmatch(r"\d{7}", digits)
+        assert seed.business_id_check_digit(digits) == int(check), company.name
+
+
+def test_business_id_check_digit_known_values():
+    assert seed.business_id_check_digit("0112038") == 9  # Nokia Oyj, 0112038-9
+    assert seed.business_id_check_digit("1111111") is None  # remainder 1: never issued
+
+
+def test_every_seeded_company_has_its_own_working_credentials(nv):
+    assert nv.get("vouchertypelist.nv", company=seed.COMPANY_A).status == "OK"
+    assert nv.get("vouchertypelist.nv", company=seed.COMPANY_B).status == "OK"
+    assert nv.get("vouchertypelist.nv", company=seed.COMPANY_C).category == "SERVICE_ACCESS_ERROR"
+    keys = {c.customer_key for c in seed.COMPANIES}
+    assert len(keys) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys)
