@@ -41,7 +41,7 @@ def handle(server, method: str, path: str, query: str, headers, body: bytes):
         return _route(server, method, parts, dict(parse_qsl(query)), data)
     except AdminError as error:
         return error.status, {"error": str(error)}
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, ArithmeticError) as error:
         return 400, {"error": f"bad request: {error}"}
 
 

@@ -2,11 +2,13 @@
 standalone="yes", CRLF line ends, 4-space indentation, Helsinki-time TimeStamp."""
 
 import datetime
+import re
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 DECLARATION = '<?xml version="1.0" encoding="utf-8" standalone="yes"?>'
 HELSINKI = ZoneInfo("Europe/Helsinki")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class E:
@@ -57,5 +59,6 @@ def ok(payload: list[E] | None = None) -> bytes:
 
 
 def failed(message: str) -> bytes:
-    """Two Status elements: FAILED, then `CATEGORY :: text` (API.md §3.2)."""
-    return render(["FAILED", message], [])
+    """Two Status elements: FAILED, then `CATEGORY :: text` (API.md §3.2). Characters
+    XML cannot carry (they may come from echoed headers) become `?`."""
+    return render(["FAILED", _NOT_XML.sub("?", message)], [])

@@ -3,6 +3,7 @@
 import json
 import socket
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin, envelope, seed
@@ -40,8 +41,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "netvisor-sandbox"
     sys_version = ""
 
-    def log_message(self, format, *args):
-        """Quiet: request logs would contain headers' worth of noise and slow the benchmark."""
+    def log_request(self, code="-", size="-"):
+        """Quiet: one line per request would slow the benchmark and add only noise."""
 
     def do_GET(self):
         self._dispatch()
@@ -106,58 +107,75 @@ class Handler(BaseHTTPRequestHandler):
     # -- pipeline --------------------------------------------------------------------------
     def _dispatch(self):
         url, path, query = self._split_target()
-        body = self._read_body()
-        if body is None:
+        try:
+            body = self._read_body()
+        except ValueError:  # bad Content-Length or chunk size: the stream is unusable
+            body = b""
             self.close_connection = True
+            problem = NetvisorFault("INVALID_DATA", "body_malformed")
+        else:
+            problem = None
+            if body is None:
+                self.close_connection = True
+                problem = NetvisorFault(
+                    "INVALID_DATA_SIZE", "body_too_large", limit=self.server.settings.max_body_bytes
+                )
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             status, data = (
-                (413, {"error": "body too large"})
-                if body is None
+                (400, {"error": "unreadable or too large body"})
+                if problem
                 else admin.handle(self.server, self.command, path, query, self.headers, body)
             )
             self._send(status, json.dumps(data).encode(), "application/json")
             return
         language = language_of(self.headers)
         use_status = (self.headers.get(H_HTTP_STATUS) or "").strip() == "1"
-        drop = False
         try:
-            resource, handler = self._route(path)
-            fault = self.server.faults.take(resource, "before_auth")
-            if fault is not None and fault.mode == "non_xml_502":
-                self._send(502, BAD_GATEWAY_PAGE, "text/html")
-                return
-            if fault is not None:
-                text_id = "maintenance" if fault.mode == "SYSTEM_MAINTENANCE" else "technical"
-                raise NetvisorFault(fault.mode, text_id)
-            if self.server.settings.latency_ms:
-                time.sleep(self.server.settings.latency_ms / 1000)
-            if body is None:
-                raise NetvisorFault(
-                    "INVALID_DATA_SIZE", "body_too_large", limit=self.server.settings.max_body_bytes
-                )
-            company = authenticate(self.headers, url, self.server.store, self.server.settings)
-            if company.package not in seed.PACKAGES_WITH_API:
-                raise NetvisorFault("SERVICE_ACCESS_ERROR", "no_api_access")
-            fault = self.server.faults.take(resource, "after_auth")
-            if fault is not None:
-                raise NetvisorFault(fault.category, text=fault.text or "Injected failure")
-            request = Request(
-                body,
-                query,
-                url.split("/", 3)[0] + "//" + url.split("/", 3)[2],
-                self.server.store,
-                self.server.settings,
-            )
-            payload = handler(request, company)
-            drop = self.server.faults.take(resource, "after_commit") is not None
-            status, response = 200, envelope.ok(payload)
+            result = self._netvisor(url, path, query, body, problem)
         except NetvisorFault as fault:
-            status = fault.http_status if use_status else 200
-            response = envelope.failed(fault.message(language))
-        if drop:
+            result = (
+                fault.http_status if use_status else 200,
+                envelope.failed(fault.message(language)),
+            )
+        except Exception:  # a sandbox bug must still look like Netvisor, not a dead socket
+            self.log_error("unexpected error:\n%s", traceback.format_exc())
+            fault = NetvisorFault("TECHNICAL_ERROR", "technical")
+            result = (
+                fault.http_status if use_status else 200,
+                envelope.failed(fault.message(language)),
+            )
+        if result is None:
             self._drop()
-            return
-        self._send(status, response, "text/html; charset=utf-8")
+        elif result[1] is BAD_GATEWAY_PAGE:
+            self._send(502, BAD_GATEWAY_PAGE, "text/html")
+        else:
+            self._send(*result, "text/html; charset=utf-8")
+
+    def _netvisor(self, url, path, query, body, problem):
+        """Run one Netvisor request; (status, envelope), or None to drop the connection."""
+        resource, handler = self._route(path)
+        fault = self.server.faults.take(resource, "before_auth")
+        if fault is not None and fault.mode == "non_xml_502":
+            return 502, BAD_GATEWAY_PAGE
+        if fault is not None:
+            text_id = "maintenance" if fault.mode == "SYSTEM_MAINTENANCE" else "technical"
+            raise NetvisorFault(fault.mode, text_id)
+        if self.server.settings.latency_ms:
+            time.sleep(self.server.settings.latency_ms / 1000)
+        if problem is not None:
+            raise problem
+        company = authenticate(self.headers, url, self.server.store, self.server.settings)
+        if company.package not in seed.PACKAGES_WITH_API:
+            raise NetvisorFault("SERVICE_ACCESS_ERROR", "no_api_access")
+        fault = self.server.faults.take(resource, "after_auth")
+        if fault is not None:
+            raise NetvisorFault(fault.category, text=fault.text or "Injected failure")
+        scheme, _, host = url.split("/", 3)[:3]
+        request = Request(body, query, f"{scheme}//{host}", self.server.store, self.server.settings)
+        payload = handler(request, company)
+        if self.server.faults.take(resource, "after_commit") is not None:
+            return None
+        return 200, envelope.ok(payload)
 
     def _route(self, path: str):
         """Case-insensitive `/<resource>.nv`; wrong method or unknown name -> INVALID_DATA."""

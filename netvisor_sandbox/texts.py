@@ -59,6 +59,10 @@ TEXTS = {
         _FI + "Metodia {method} ei sallita resurssille {resource}",
         _EN + "Method {method} is not allowed for resource {resource}",
     ),
+    "body_malformed": (
+        _FI + "HTTP-viestin runkoa ei voi lukea",
+        _EN + "The HTTP message body cannot be read",
+    ),
     "body_too_large": (
         "Viesti on liian suuri (enintään {limit} tavua)",
         "Message is too large (at most {limit} bytes)",

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import socket
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,3 +69,32 @@ def test_failure_envelope_has_two_status_elements(nv):
 def test_status_is_http_200_without_the_status_code_header(nv):
     reply = nv.get("nothing.nv")
     assert (reply.status, reply.http_status) == ("FAILED", 200)
+
+
+def test_malformed_content_length_gets_a_netvisor_envelope_not_a_dead_socket(sandbox):
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST /accounting.nv HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n<root/>"
+        )
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b"<Status>INVALID_DATA :: " in answer
+
+
+def test_control_characters_echoed_from_headers_keep_the_envelope_valid_xml(nv):
+    reply = nv.get(
+        "vouchertypelist.nv", sender="bad\x01sender", headers={"X-Netvisor-Authentication-MAC": "0"}
+    )
+    assert reply.category == "AUTHENTICATION_FAILED"
+    assert "bad?sender" in reply.error
+
+
+def test_chunked_request_body_is_read(nv):
+    from netvisor_sandbox.testing import voucher_xml
+
+    body = voucher_xml().encode()
+    reply = nv.call("POST", "accounting.nv", body=iter([body[:50], body[50:]]))
+    assert reply.status == "OK", reply.error
