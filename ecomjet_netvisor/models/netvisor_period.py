@@ -277,9 +277,14 @@ class NetvisorPeriod(models.Model):
         """Bring one voucher to Netvisor exactly once; return the cron's remaining time."""
         if voucher.state in ("sending", "uncertain"):
             try:
-                found = client.find_vouchers_by_reference(
-                    voucher.reference, voucher.move_id.date, voucher.move_id.date
-                )
+                found = [
+                    ledger_voucher
+                    for ledger_voucher in client.find_vouchers_by_reference(
+                        voucher.reference, voucher.move_id.date, voucher.move_id.date
+                    )
+                    # ODOO-x-12 starts with ODOO-x-1 too: the reference must end there
+                    if ledger_voucher.description.removeprefix(voucher.reference)[:1] in ("", " ")
+                ]
             except errors.AuthenticationFailed as error:
                 self._send_failed(voucher, error, voucher.state)
                 self._netvisor_commit(commit)

@@ -307,7 +307,7 @@ class NetvisorPeriodClose(models.TransientModel):
             "%(count)s draft documents are dated in this period; they will not be sent and "
             "cannot be posted in it once it is closed: %(names)s",
             count=len(drafts),
-            names=_names(drafts.mapped(lambda m: m.name if m.name != "/" else str(m.id))),
+            names=_names(m.name if m.name and m.name != "/" else f"#{m.id}" for m in drafts),
         )
 
     def _lock_notice(self):

@@ -1,0 +1,141 @@
+"""Closing a period is refused, with every reason at once, before anything is sent."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import MSG_ACCOUNT, MSG_OUTSIDE, MSG_SENDING, NetvisorCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPeriodCloseChecks(NetvisorCommon):
+    def assert_close_refused(self, kind, date_from, date_to):
+        with self.assertRaises(UserError) as caught:
+            self.close(kind, date_from, date_to)
+        self.assertFalse(self.env["netvisor.period"].search([]), "nothing may be half-written")
+        self.assertFalse(self.ledger(), "nothing may reach Netvisor")
+        return str(caught.exception)
+
+    def test_documents_before_the_period_block_the_close(self):
+        """A January invoice left behind would never reach Netvisor if February closed."""
+        january = self.sale("2025-01-10")
+        self.sale("2025-02-05")
+        message = self.assert_close_refused("sale", "2025-02-01", "2025-02-28")
+        self.assertEqual(message.splitlines()[0], MSG_OUTSIDE)
+        self.assertIn(january.name, message)
+        self.assertFalse(self.company.sale_lock_date)
+
+    def test_unmapped_account_blocks_the_close(self):
+        """An account without a Netvisor number is named together with its invoices."""
+        account = self.account_revenue.copy({"code": "3019", "name": "Unmapped sales"})
+        invoice = self.make_move("out_invoice", "2025-01-10", [(100.0, self.tax_sale, account)])
+        message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
+        self.assertEqual(message.splitlines()[0], MSG_ACCOUNT)
+        self.assertIn("3019", message)
+        self.assertIn(invoice.name, message)
+
+    def test_account_missing_from_netvisor_chart_blocks_the_close(self):
+        """Fetch Netvisor chart flags a mapping whose number Netvisor does not know."""
+        mapping = self.env["netvisor.account.map"].search(
+            [("account_id", "=", self.account_revenue.id)]
+        )
+        mapping.netvisor_account_number = "3019"
+        self.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        self.assertFalse(mapping.netvisor_account_found)
+        self.sale("2025-01-10")
+        message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
+        self.assertEqual(message.splitlines()[0], MSG_ACCOUNT)
+        self.assertIn("3019", message)
+
+    def test_period_locked_in_netvisor_blocks_the_close(self):
+        """Netvisor's own lock date is asked first, so a locked month is never sent."""
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-01-31"}
+        )
+        self.sale("2025-01-10")
+        message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
+        self.assertEqual(message.splitlines()[0], MSG_SENDING)
+        self.assertIn("2025-01-31", message)
+
+    def test_all_problems_are_reported_at_once(self):
+        """The user fixes everything in one go instead of meeting errors one by one."""
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-02-28"}
+        )
+        self.sale("2025-01-10")
+        account = self.account_revenue.copy({"code": "3019", "name": "Unmapped sales"})
+        self.make_move("out_invoice", "2025-02-10", [(100.0, self.tax_sale, account)])
+        message = self.assert_close_refused("sale", "2025-02-01", "2025-02-28")
+        for text in (MSG_OUTSIDE, MSG_ACCOUNT, MSG_SENDING, "3019", "2025-02-28"):
+            self.assertIn(text, message)
+
+    def test_errors_speak_the_users_language(self):
+        """Finnish users get Ecom Jet's Finnish texts."""
+        self.env["res.lang"]._activate_lang("fi_FI")
+        self.env.user.lang = "fi_FI"
+        self.sale("2025-01-10")
+        account = self.account_revenue.copy({"code": "3019", "name": "Unmapped sales"})
+        self.make_move("out_invoice", "2025-02-10", [(100.0, self.tax_sale, account)])
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-02-28"}
+        )
+        wizard = self.close_wizard("sale", "2025-02-01", "2025-02-28")
+        with self.assertRaises(UserError) as caught:
+            wizard.with_context(lang="fi_FI").action_confirm()
+        message = str(caught.exception)
+        self.assertIn(
+            "Kirjanpitosyklin päätös sisältää valitun ajanjakson ulkopuolisia tapahtumia!", message
+        )
+        self.assertIn(
+            "Kirjanpito integraatiossa tapahtui virhe. Tiliä ei löydy Netvisorin tilikartasta.",
+            message,
+        )
+        self.assertIn("Laskujen lähetys Netvisoriin epäonnistui.", message)
+        self.assertNotIn(MSG_OUTSIDE, message)
+
+    def test_dates_must_follow_the_last_closed_period(self):
+        """Periods neither overlap nor leave gaps; the wizard proposes the next month."""
+        self.sale("2025-01-10")
+        self.close("sale", "2025-01-01", "2025-01-31")
+        wizard = self.env["netvisor.period.close"].with_context(default_kind="sale").create({})
+        self.assertEqual(str(wizard.date_from), "2025-02-01")
+        self.assertEqual(str(wizard.date_to), "2025-02-28")
+        for date_from, date_to, expected in (
+            ("2025-01-15", "2025-02-28", "overlaps"),
+            ("2025-03-01", "2025-03-31", "2025-02-01"),
+            ("2025-02-28", "2025-02-01", "after its last day"),
+        ):
+            with self.subTest(date_from=date_from, date_to=date_to):
+                with self.assertRaises(UserError) as caught:
+                    self.close("sale", date_from, date_to)
+                self.assertIn(expected, str(caught.exception))
+        self.assertEqual(self.env["netvisor.period"].search_count([]), 1)
+
+    def test_wizard_proposes_month_of_oldest_unsent_document(self):
+        self.sale("2025-03-14")
+        wizard = (
+            self.env["netvisor.period.close"]
+            .with_context(default_move_type="out_invoice")
+            .create({})
+        )
+        self.assertEqual(wizard.kind, "sale")
+        self.assertEqual((str(wizard.date_from), str(wizard.date_to)), ("2025-03-01", "2025-03-31"))
+
+    def test_missing_credentials_and_foreign_currency_are_explained(self):
+        self.company.netvisor_customer_key = False
+        self.company.netvisor_organisation_id = False
+        self.company.company_registry = False
+        self.company.currency_id = self.env.ref("base.USD")
+        message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
+        self.assertIn("API key", message)
+        self.assertIn("Business ID", message)
+        self.assertIn("USD", message)
+
+    def test_draft_documents_only_warn(self):
+        draft = self.sale("2025-01-12", post=False)
+        self.sale("2025-01-10")
+        wizard = self.close_wizard("sale", "2025-01-01", "2025-01-31")
+        self.assertFalse(wizard.problems)
+        self.assertIn("1 draft", wizard.warning_message)
+        period = self.env["netvisor.period"].browse(wizard.action_confirm()["res_id"])
+        self.assertEqual(period.voucher_count, 1)
+        self.assertNotIn(draft, period.voucher_ids.move_id)

@@ -1,0 +1,66 @@
+"""Resend after Netvisor refused some vouchers sends those, and only those."""
+
+from odoo.tests import tagged
+
+from .common import NetvisorCommon
+
+
+@tagged("post_install", "-at_install")
+class TestResendAfterFailure(NetvisorCommon):
+    def test_resend_sends_only_the_failed_vouchers(self):
+        invoices = self.sale("2025-01-03") | self.sale("2025-01-04") | self.sale("2025-01-05")
+        self.sandbox.admin(
+            "POST",
+            "faults",
+            {"mode": "fail", "count": 2, "category": "INVALID_DATA", "text": "Refused for test"},
+        )
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+
+        failed = period.voucher_ids.filtered(lambda v: v.state == "failed")
+        self.assertEqual(len(failed), 2)
+        self.assertEqual(set(failed.mapped("error_category")), {"INVALID_DATA"})
+        self.assertIn("Refused for test", failed[0].error_message)
+        self.assertEqual(period.state, "partial")
+        self.assertEqual(len(self.ledger()), 1)
+        activity = period.activity_ids
+        self.assertEqual(activity.user_id, self.env.user, "the closer is told")
+        self.assertIn("Sending invoices to Netvisor failed.", activity.summary)
+        sent_before = period.voucher_ids - failed
+
+        period.action_resend()
+        self.send()
+
+        self.assertEqual(period.state, "sent")
+        self.assertEqual(sorted(period.voucher_ids.mapped("attempts")), [1, 2, 2])
+        self.assertEqual(sent_before.attempts, 1, "what was sent is not touched")
+        ledger = self.ledger()
+        self.assertEqual(len(ledger), 3)
+        self.assertEqual(
+            sorted(v["netvisor_key"] for v in ledger),
+            sorted(int(key) for key in period.voucher_ids.mapped("netvisor_key")),
+        )
+        self.assertEqual(set(invoices.mapped("netvisor_state")), {"sent"})
+
+    def test_refused_credentials_stop_the_companys_sending(self):
+        """One AUTHENTICATION_FAILED is enough: the rest wait instead of failing one by one."""
+        self.sale("2025-01-03")
+        self.sale("2025-01-04")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.company.netvisor_customer_key = "0" * 32
+        self.send()
+        states = sorted(period.voucher_ids.mapped("state"))
+        self.assertEqual(states, ["failed", "pending"])
+        failed = period.voucher_ids.filtered(lambda v: v.state == "failed")
+        self.assertEqual(failed.error_category, "AUTHENTICATION_FAILED")
+        self.assertIn("API user ID", failed.error_message)
+        self.assertNotIn("0" * 32, failed.error_message + (failed.request_xml or ""))
+        for message in period.message_ids:
+            self.assertNotIn("0" * 32, message.body or "")
+        self.assertFalse(self.ledger())
+
+        self.company.netvisor_customer_key = "a1" * 16
+        period.action_resend()
+        self.send()
+        self.assertEqual(period.state, "sent")
+        self.assertEqual(len(self.ledger()), 2)

@@ -1,0 +1,66 @@
+"""A request whose answer was lost is looked up in Netvisor's ledger, never blindly resent."""
+
+from odoo.tests import tagged
+
+from .common import NetvisorCommon
+
+
+@tagged("post_install", "-at_install")
+class TestResendAfterLostAnswer(NetvisorCommon):
+    def test_lost_answer_is_found_in_the_ledger(self):
+        invoices = self.sale("2025-01-03") | self.sale("2025-01-04")
+        self.sandbox.admin(
+            "POST", "faults", {"mode": "drop_after_commit", "resource": "accounting"}
+        )
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+
+        uncertain = period.voucher_ids.filtered(lambda v: v.state == "uncertain")
+        self.assertEqual(len(uncertain), 1)
+        self.assertFalse(uncertain.netvisor_key)
+        self.assertEqual(len(self.ledger()), 2, "Netvisor stored it although Odoo got no answer")
+
+        self.send()
+        self.assertEqual(uncertain.state, "uncertain", "the cron alone never retries it")
+
+        period.action_resend()
+        self.send()
+        self.assertEqual(uncertain.state, "sent")
+        self.assertEqual(uncertain.attempts, 1, "found, not sent again")
+        ledger = self.ledger()
+        self.assertEqual(len(ledger), 2, "exactly one voucher per document")
+        by_description = {v["description"].split(" ")[0]: v for v in ledger}
+        self.assertEqual(
+            str(by_description[uncertain.reference]["netvisor_key"]), uncertain.netvisor_key
+        )
+        self.assertEqual(set(invoices.mapped("netvisor_state")), {"sent"})
+
+    def test_request_that_never_arrived_is_sent_after_lookup(self):
+        """A garbage answer before Netvisor stored anything: the lookup finds nothing, so send."""
+        self.sale("2025-01-03")
+        self.sandbox.admin("POST", "faults", {"mode": "non_xml_502", "resource": "accounting"})
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "uncertain")
+        self.assertFalse(self.ledger())
+
+        period.action_resend()
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "sent")
+        self.assertEqual(period.voucher_ids.attempts, 2)
+        self.assertEqual(len(self.ledger()), 1)
+
+    def test_voucher_stuck_in_sending_after_a_crash(self):
+        """A worker died between the POST and the commit: Resend recovers without a duplicate."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        voucher = period.voucher_ids
+        key = voucher.netvisor_key
+        voucher.write({"state": "sending", "netvisor_key": False})  # what the crash leaves
+
+        period.action_resend()
+        self.send()
+        self.assertEqual(voucher.state, "sent")
+        self.assertEqual(voucher.netvisor_key, key)
+        self.assertEqual(len(self.ledger()), 1)
