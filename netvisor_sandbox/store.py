@@ -80,6 +80,46 @@ class Account:
     vat_code: str
 
 
+def _chart_rows():
+    """Account rows (without company id): groups first, each followed by its accounts;
+    keys 1..n, Sort/EndSort in steps of 10. Groups 2 and 3 are naturally negative."""
+    group_keys = {digit: key for key, (_, digit, _, _) in enumerate(seed.ACCOUNT_GROUPS, 1)}
+    entries = [
+        (number, name, name_en, "accountgroup", 0, True, "NONE")
+        for number, _, name, name_en in seed.ACCOUNT_GROUPS
+    ]
+    entries += [
+        (
+            number,
+            name,
+            name_en,
+            "account",
+            group_keys[number[0]],
+            active,
+            seed.default_vat_code(number),
+        )
+        for number, name, name_en, active in seed.chart_accounts()
+    ]
+    keys = {entry[0]: key for key, entry in enumerate(entries, 1)}
+    entries.sort(key=lambda e: (e[0][0], len(e[0]), e[0]))  # "300" before "3000"
+    return [
+        (
+            keys[number],
+            number,
+            name,
+            name_en,
+            kind,
+            father,
+            int(active),
+            pos * 10,
+            pos * 10,
+            int(number[0] in "23"),
+            vat_code,
+        )
+        for pos, (number, name, name_en, kind, father, active, vat_code) in enumerate(entries, 1)
+    ]
+
+
 def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
@@ -140,47 +180,10 @@ class Store:
             "INSERT INTO api_users VALUES (?, ?, ?)",
             (company.customer_id, company_id, company.customer_key),
         )
-        rows, group_keys = [], {}
-        for key, (number, digit, name, name_en) in enumerate(seed.ACCOUNT_GROUPS, start=1):
-            group_keys[digit] = key
-            rows.append(
-                (
-                    company_id,
-                    key,
-                    number,
-                    name,
-                    name_en,
-                    "accountgroup",
-                    0,
-                    1,
-                    0,
-                    0,
-                    int(digit in "23"),
-                    "NONE",
-                )
-            )
-        key = len(rows)
-        for number, name, name_en, active in seed.chart_accounts():
-            key += 1
-            rows.append(
-                (
-                    company_id,
-                    key,
-                    number,
-                    name,
-                    name_en,
-                    "account",
-                    group_keys[number[0]],
-                    int(active),
-                    0,
-                    0,
-                    int(number[0] in "23"),
-                    seed.default_vat_code(number),
-                )
-            )
-        rows.sort(key=lambda r: (r[2][0], len(r[2]), r[2]))  # group first, then its accounts
-        rows = [(*r[:8], pos * 10, pos * 10, *r[10:]) for pos, r in enumerate(rows, start=1)]
-        db.executemany("INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany(
+            "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(company_id, *row) for row in _chart_rows()],
+        )
         db.executemany(
             "INSERT INTO voucher_types VALUES (?,?,?,?,?)",
             [(company_id, *vt) for vt in seed.VOUCHER_TYPES],
