@@ -70,6 +70,8 @@ def _route(server, method, parts, params, data):
         case "DELETE", ["faults"]:
             server.faults.clear()
             return 200, {"faults": []}
+        case "DELETE", ["transactions"]:
+            return 200, {"forgotten": store.forget_transactions()}
         case "POST", ["partners"]:
             store.add_partner(_required(data, "partner_id"), _required(data, "partner_key"))
             return 201, {"partner_id": data["partner_id"]}

@@ -285,6 +285,11 @@ class Store:
             )
             return cur.rowcount == 1
 
+    def forget_transactions(self) -> int:
+        """Drop every remembered TransactionId (admin: replay a recorded request)."""
+        with self._lock:
+            return self._db.execute("DELETE FROM transactions").rowcount
+
     # -- vouchers --------------------------------------------------------------------------
     def insert_voucher(self, company_id: int, voucher: dict, lines: list[dict]) -> int:
         """Store a validated voucher; numbers it when it has no number. Returns its key."""
