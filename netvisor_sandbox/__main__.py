@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     print(f"netvisor-sandbox listening on {server.url}", flush=True)
     print(f"netvisor-sandbox admin token: {server.admin_token}", flush=True)
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.2)
     finally:
         server.server_close()
         store.close()
