@@ -334,3 +334,10 @@ def test_body_over_size_limit_is_invalid_data_size(sandbox, nv):
     sandbox.admin("PATCH", "settings", {"max_body_bytes": 1000})
     body = voucher_xml(description="x" * 200) + " " * 1000
     assert _failure(nv, body).category == "INVALID_DATA_SIZE"
+
+
+def test_iso_8859_15_declared_body_is_accepted(sandbox, nv):
+    body = '<?xml version="1.0" encoding="ISO-8859-15"?>' + voucher_xml(description="Öljy €")
+    key = nv.import_voucher(body.encode("iso-8859-15"))
+    (voucher,) = nv.ledger(f"netvisorkey={key}")
+    assert voucher.findtext("VoucherDescription") == "Öljy €"

@@ -191,3 +191,27 @@ def test_error_text_follows_interface_language(nv):
     en = nv.get("vouchertypelist.nv", company=C, language="EN")
     assert fi.error.startswith("SERVICE_ACCESS_ERROR :: Ei käyttöoikeutta")
     assert en.error.startswith("SERVICE_ACCESS_ERROR :: No access rights")
+
+
+def test_missing_language_header_means_fi_in_texts_and_mac(sandbox):
+    url = f"{sandbox.url}/vouchertypelist.nv"
+    headers = sign_headers(url, language="FI")
+    del headers["X-Netvisor-Interface-Language"]
+    assert "<Status>OK</Status>" in _send(sandbox, "vouchertypelist.nv", headers).text
+    headers = sign_headers(url, language="FI", partner_id="NOBODY")
+    del headers["X-Netvisor-Interface-Language"]
+    assert "Integraatiokumppania ei löydy" in _send(sandbox, "vouchertypelist.nv", headers).text
+
+
+def test_swedish_interface_gets_english_texts(nv):
+    reply = nv.get("vouchertypelist.nv", company=C, language="SE")
+    assert reply.error.startswith("SERVICE_ACCESS_ERROR :: No access rights")
+
+
+def test_header_names_are_case_insensitive(sandbox):
+    """Heltti spells X-Netvisor-Organisation-Id; HTTP header names ignore case."""
+    url = f"{sandbox.url}/vouchertypelist.nv"
+    headers = sign_headers(url)
+    headers = {name.lower(): value for name, value in headers.items()}
+    headers["X-Netvisor-Organisation-Id"] = headers.pop("x-netvisor-organisation-id")
+    assert "<Status>OK</Status>" in _send(sandbox, "vouchertypelist.nv", headers).text

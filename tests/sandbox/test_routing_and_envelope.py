@@ -98,3 +98,13 @@ def test_chunked_request_body_is_read(nv):
     body = voucher_xml().encode()
     reply = nv.call("POST", "accounting.nv", body=iter([body[:50], body[50:]]))
     assert reply.status == "OK", reply.error
+
+
+def test_helsinki_timestamp_matches_the_captured_real_example():
+    """API.md §1.4: a 13:12:09 UTC request on 5 June 2023 was stamped 5.6.2023 16:12:09."""
+    from netvisor_sandbox.envelope import helsinki_timestamp
+
+    utc = datetime.datetime(2023, 6, 5, 13, 12, 9, tzinfo=datetime.timezone.utc)
+    assert helsinki_timestamp(utc) == "5.6.2023 16:12:09"
+    winter = datetime.datetime(2025, 1, 3, 7, 5, 1, tzinfo=datetime.timezone.utc)
+    assert helsinki_timestamp(winter) == "3.1.2025 9:05:01"
