@@ -4,6 +4,7 @@ One connection keeps per-request cost low (no connect per request); the lock mak
 threaded server safe. Everything a restart must keep lives in the database file.
 """
 
+import contextlib
 import datetime
 import json
 import sqlite3
@@ -156,18 +157,29 @@ class Store:
         self._periods = {}
 
     # -- seeding -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _write(self):
+        """One write transaction under the lock; rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
     def _seed(self):
-        db = self._db
-        db.execute("BEGIN")
-        db.execute("INSERT INTO partners VALUES (?, ?)", (seed.PARTNER_ID, seed.PARTNER_KEY))
-        db.executemany(
-            "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
-            [("vouchers", FIRST_VOUCHER_KEY - 1), ("voucher_lines", FIRST_LINE_KEY - 1)],
-        )
-        for company in seed.COMPANIES:
-            self._insert_company(company)
-        db.execute("INSERT INTO meta VALUES ('seeded', ?)", (_now(),))
-        db.execute("COMMIT")
+        """Partner, the seed companies and the key counters of a fresh database."""
+        with self._write() as db:
+            db.execute("INSERT INTO partners VALUES (?, ?)", (seed.PARTNER_ID, seed.PARTNER_KEY))
+            db.executemany(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                [("vouchers", FIRST_VOUCHER_KEY - 1), ("voucher_lines", FIRST_LINE_KEY - 1)],
+            )
+            for company in seed.COMPANIES:
+                self._insert_company(company)
+            db.execute("INSERT INTO meta VALUES ('seeded', ?)", (_now(),))
 
     def _insert_company(self, company: seed.SeedCompany) -> int:
         db = self._db
@@ -293,60 +305,53 @@ class Store:
     # -- vouchers --------------------------------------------------------------------------
     def insert_voucher(self, company_id: int, voucher: dict, lines: list[dict]) -> int:
         """Store a validated voucher; numbers it when it has no number. Returns its key."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                number = voucher["number"]
-                if number is None:
-                    row = db.execute(
-                        "SELECT COALESCE(MAX(number), 0) + 1 FROM vouchers "
-                        "WHERE company_id=? AND type_key=?",
-                        (company_id, voucher["type_key"]),
-                    ).fetchone()
-                    number = row[0]
-                now = _now()
-                key = db.execute(
-                    "INSERT INTO vouchers VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+        with self._write() as db:
+            number = voucher["number"]
+            if number is None:
+                row = db.execute(
+                    "SELECT COALESCE(MAX(number), 0) + 1 FROM vouchers "
+                    "WHERE company_id=? AND type_key=?",
+                    (company_id, voucher["type_key"]),
+                ).fetchone()
+                number = row[0]
+            now = _now()
+            key = db.execute(
+                "INSERT INTO vouchers VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    company_id,
+                    voucher["type_key"],
+                    number,
+                    voucher["date"].isoformat(),
+                    voucher["description"],
+                    voucher["voucher_class"],
+                    voucher["calculation_mode"],
+                    int(voucher["checked"]),
+                    "valid",
+                    now,
+                    now,
+                    voucher["attachment_count"],
+                ),
+            ).lastrowid
+            for position, line in enumerate(lines):
+                db.execute(
+                    "INSERT INTO voucher_lines VALUES (NULL,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        company_id,
-                        voucher["type_key"],
-                        number,
-                        voucher["date"].isoformat(),
-                        voucher["description"],
-                        voucher["voucher_class"],
-                        voucher["calculation_mode"],
-                        int(voucher["checked"]),
-                        "valid",
-                        now,
-                        now,
-                        voucher["attachment_count"],
+                        key,
+                        position,
+                        line["cents"],
+                        line["description"],
+                        line["account_number"],
+                        str(line["vat_percent"]),
+                        line["vat_code"],
+                        line["account_dimension"],
+                        line["account_dimension_type"],
+                        json.dumps(line["dimensions"]),
                     ),
-                ).lastrowid
-                for position, line in enumerate(lines):
-                    db.execute(
-                        "INSERT INTO voucher_lines VALUES (NULL,?,?,?,?,?,?,?,?,?,?)",
-                        (
-                            key,
-                            position,
-                            line["cents"],
-                            line["description"],
-                            line["account_number"],
-                            str(line["vat_percent"]),
-                            line["vat_code"],
-                            line["account_dimension"],
-                            line["account_dimension_type"],
-                            json.dumps(line["dimensions"]),
-                        ),
-                    )
-                if voucher["comment"]:
-                    db.execute(
-                        "INSERT INTO voucher_history VALUES (?,?,?)", (key, now, voucher["comment"])
-                    )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+                )
+            if voucher["comment"]:
+                db.execute(
+                    "INSERT INTO voucher_history VALUES (?,?,?)", (key, now, voucher["comment"])
+                )
             return key
 
     def vouchers(self, company_id: int, where: str = "", params: tuple = ()) -> list[dict]:
@@ -385,28 +390,16 @@ class Store:
             return list(vouchers.values())
 
     def invalidate_vouchers(self, keys: list[int], comment: str | None) -> None:
-        with self._lock:
-            db = self._db
-            now = _now()
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for key in keys:
-                    if comment:
-                        db.execute(
-                            "INSERT INTO voucher_history VALUES (?,?,?)", (key, now, comment)
-                        )
-                    db.execute(
-                        "INSERT INTO voucher_history VALUES (?,?,?)", (key, now, "invalidated")
-                    )
-                    db.execute(
-                        "UPDATE vouchers SET status='invalidated', modified_at=? "
-                        "WHERE netvisor_key=?",
-                        (now, key),
-                    )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        now = _now()
+        with self._write() as db:
+            for key in keys:
+                if comment:
+                    db.execute("INSERT INTO voucher_history VALUES (?,?,?)", (key, now, comment))
+                db.execute("INSERT INTO voucher_history VALUES (?,?,?)", (key, now, "invalidated"))
+                db.execute(
+                    "UPDATE vouchers SET status='invalidated', modified_at=? WHERE netvisor_key=?",
+                    (now, key),
+                )
 
     # -- admin -----------------------------------------------------------------------------
     def list_companies(self) -> list[dict]:
@@ -431,14 +424,8 @@ class Store:
             ]
 
     def create_company(self, company: seed.SeedCompany) -> None:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._insert_company(company)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._write():
+            self._insert_company(company)
             self._clear_caches()
 
     def add_api_user(self, company_id: int, customer_id: str, customer_key: str) -> None:
@@ -466,12 +453,11 @@ class Store:
             self._clear_caches()
 
     def reset_vouchers(self, company_id: int) -> int:
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            keys = "SELECT netvisor_key FROM vouchers WHERE company_id=?"
-            db.execute(f"DELETE FROM voucher_lines WHERE voucher_key IN ({keys})", (company_id,))  # noqa: S608
-            db.execute(f"DELETE FROM voucher_history WHERE voucher_key IN ({keys})", (company_id,))  # noqa: S608
-            count = db.execute("DELETE FROM vouchers WHERE company_id=?", (company_id,)).rowcount
-            db.execute("COMMIT")
-            return count
+        keys = "SELECT netvisor_key FROM vouchers WHERE company_id=?"
+        with self._write() as db:
+            for table in ("voucher_lines", "voucher_history"):
+                db.execute(
+                    f"DELETE FROM {table} WHERE voucher_key IN ({keys})",  # noqa: S608
+                    (company_id,),
+                )
+            return db.execute("DELETE FROM vouchers WHERE company_id=?", (company_id,)).rowcount
