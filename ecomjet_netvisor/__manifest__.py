@@ -24,6 +24,9 @@
         "wizards/netvisor_period_close_views.xml",
         "views/netvisor_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["ecomjet_netvisor/static/src/tours/*.js"],
+    },
     "post_init_hook": "_post_init_seed_tax_codes",
     "installable": True,
     "application": False,

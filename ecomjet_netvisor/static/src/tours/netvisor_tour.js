@@ -1,0 +1,172 @@
+/**
+ * The accountant's path through the Netvisor integration, in three parts; the Python test
+ * (tests/test_tour.py) runs the sender between them, since crons do not run in HttpCase.
+ */
+import { registry } from "@web/core/registry";
+
+const SANDBOX_CUSTOMER_ID = "SANDBOX_A_0001";
+const SANDBOX_CUSTOMER_KEY = "a1".repeat(16);
+const SANDBOX_BUSINESS_ID = "1234567-1";
+
+const tours = registry.category("web_tour.tours");
+
+tours.add("ecomjet_netvisor_close_period", {
+    url: "/odoo/settings",
+    steps: () => [
+        {
+            content: "Open the General Settings",
+            trigger: ".settings_tab .tab[data-key='general_settings']",
+            run: "click",
+        },
+        {
+            content: "Enable Netvisor",
+            trigger: "#netvisor_setting .o_field_boolean[name='netvisor_enabled'] input",
+            run: "check",
+        },
+        {
+            content: "Type the API user ID",
+            trigger: "#netvisor_setting div[name='netvisor_customer_id'] input",
+            run: `edit ${SANDBOX_CUSTOMER_ID}`,
+        },
+        {
+            content: "Type the API key",
+            trigger: "#netvisor_setting div[name='netvisor_customer_key'] input",
+            run: `edit ${SANDBOX_CUSTOMER_KEY}`,
+        },
+        {
+            content: "Type the business ID",
+            trigger: "#netvisor_setting div[name='netvisor_organisation_id'] input",
+            run: `edit ${SANDBOX_BUSINESS_ID}`,
+        },
+        {
+            content: "The custom URL (the sandbox) is shown for the custom environment",
+            trigger: "#netvisor_setting div[name='netvisor_custom_url'] input:value(/^http:\\/\\/127\\.0\\.0\\.1/)",
+        },
+        {
+            content: "Save the settings",
+            trigger: ".o_form_button_save",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Settings saved",
+            trigger: ".o-settings-form-view:not(:has(.o_dirty_warning))",
+        },
+        {
+            content: "Test the connection",
+            trigger: "#netvisor_setting button[name='action_netvisor_test_connection']",
+            run: "click",
+        },
+        {
+            content: "Netvisor answered",
+            trigger: ".o_notification:contains(Netvisor answered OK)",
+        },
+        {
+            content: "Open the account mapping",
+            trigger: "#netvisor_setting button[name='action_netvisor_open_account_map']",
+            run: "click",
+        },
+        {
+            content: "Fetch the Netvisor chart of accounts",
+            trigger: ".o_list_view button:contains(Fetch Netvisor chart)",
+            run: "click",
+        },
+        {
+            content: "Accounts were mapped",
+            trigger: ".o_notification:contains(accounts mapped)",
+        },
+        {
+            content: "The mapping list shows the mapped accounts",
+            trigger: ".o_list_view .o_data_row td[name='netvisor_account_name']:not(:empty)",
+        },
+        {
+            content: "Open the customer invoices",
+            trigger: "body",
+            run: "goToUrl /odoo/customer-invoices",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Select all invoices",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the Actions menu",
+            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Close accounting period (Netvisor)",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Close accounting period (Netvisor))",
+            run: "click",
+        },
+        {
+            content: "The wizard proposes sales",
+            trigger: ".modal div[name='kind'] input:value(Sales)",
+        },
+        {
+            content: "The wizard says which lock date it sets",
+            trigger: ".modal .o_field_widget[name='lock_notice']:contains(lock date)",
+        },
+        {
+            content: "Confirm the close",
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The closed period opens, its vouchers waiting to be sent",
+            trigger: ".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row",
+        },
+    ],
+});
+
+tours.add("ecomjet_netvisor_resend", {
+    url: "/odoo/netvisor-periods",
+    steps: () => [
+        {
+            content: "Open the closed period",
+            trigger: ".o_list_view .o_data_row td[name='name']",
+            run: "click",
+        },
+        {
+            content: "Some vouchers reached Netvisor",
+            trigger: ".o_field_widget[name='voucher_ids'] .o_data_row .badge:contains(Sent)",
+        },
+        {
+            content: "One voucher's answer was lost: its state is uncertain",
+            trigger: ".o_field_widget[name='voucher_ids'] .o_data_row:has(.badge:contains(Uncertain)) td[name='error_message']:not(:empty)",
+        },
+        {
+            content: "Resend what did not surely reach Netvisor",
+            trigger: ".o_form_view button[name='action_resend']",
+            run: "click",
+        },
+        {
+            content: "The resend is recorded in the chatter",
+            trigger: ".o-mail-Message:contains(Resend requested)",
+        },
+    ],
+});
+
+tours.add("ecomjet_netvisor_all_sent", {
+    url: "/odoo/netvisor-periods",
+    steps: () => [
+        {
+            content: "The period is sent",
+            trigger: ".o_list_view .o_data_row td[name='state'] .badge:contains(Sent)",
+        },
+        {
+            content: "Open the closed period",
+            trigger: ".o_list_view .o_data_row td[name='name']",
+            run: "click",
+        },
+        {
+            content: "Every voucher is sent and has its Netvisor key",
+            trigger: ".o_field_widget[name='voucher_ids']:not(:has(td[name='netvisor_key']:empty)):not(:has(.badge:not(:contains(Sent))))",
+        },
+        {
+            content: "Resend is no longer offered",
+            trigger: ".o_form_view:not(:has(button[name='action_resend']))",
+        },
+    ],
+});

@@ -1,0 +1,120 @@
+"""The accountant's path through the browser, against a real (local) Netvisor sandbox.
+
+Crons do not run inside HttpCase, so the test runs the sender between the tour's parts,
+exactly as the cron would.
+"""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from netvisor_sandbox import seed  # noqa: E402
+from netvisor_sandbox.testing import SandboxProcess  # noqa: E402
+
+INVOICE_DATES = (date(2026, 9, 3), date(2026, 9, 14), date(2026, 9, 28))
+
+
+@tagged("post_install", "-at_install")
+class TestNetvisorTour(AccountTestInvoicingHttpCommon):
+    country_code = "FI"
+    chart_template = "fi"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxProcess().start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.company = cls.env.company
+        # What the administrator sets once: the partner identifiers and where Netvisor is.
+        cls.company.sudo().write(
+            {
+                # The fixture's cash-basis tax needs this, or Settings warns on open.
+                "tax_exigibility": True,
+                "netvisor_environment": "custom",
+                "netvisor_custom_url": cls.sandbox.url,
+                "netvisor_partner_id": seed.PARTNER_ID,
+                "netvisor_partner_key": seed.PARTNER_KEY,
+            }
+        )
+        admin = cls.env.ref("base.user_admin")
+        admin.write(
+            {
+                "company_ids": [Command.link(cls.company.id)],
+                "company_id": cls.company.id,
+                "group_ids": [Command.link(cls.env.ref("account.group_account_manager").id)],
+            }
+        )
+        cls.invoices = cls.env["account.move"]
+        for invoice_date in INVOICE_DATES:
+            cls.invoices |= cls._create_invoice(
+                invoice_date=invoice_date,
+                partner_id=cls.partner_a,
+                invoice_line_ids=[
+                    Command.create(
+                        {
+                            "product_id": cls.product_a.id,
+                            "price_unit": 100.0 * invoice_date.day,
+                            "tax_ids": [Command.set(cls.tax_sale_a.ids)],
+                        }
+                    )
+                ],
+                post=True,
+            )
+
+    def _sandbox_vouchers(self):
+        answer = self.sandbox.admin("GET", f"companies/{seed.COMPANY_A.organisation_id}/vouchers")
+        answer.raise_for_status()
+        return answer.json()["vouchers"]
+
+    def _send(self):
+        """What the cron does; the browser's changes are in the same test transaction."""
+        self.env.invalidate_all()
+        self.env["netvisor.period"]._send_pending()
+        self.env.invalidate_all()
+
+    def test_close_send_and_resend_from_the_browser(self):
+        self.start_tour("/odoo/settings", "ecomjet_netvisor_close_period", login="admin")
+
+        self.env.invalidate_all()
+        self.assertTrue(self.company.netvisor_enabled)
+        period = self.env["netvisor.period"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(period), 1)
+        self.assertEqual(
+            (period.kind, period.date_from, period.date_to),
+            ("sale", date(2026, 9, 1), date(2026, 9, 30)),
+        )
+        self.assertEqual(period.voucher_ids.move_id, self.invoices)
+        self.assertEqual(self.company.sale_lock_date, date(2026, 9, 30))
+
+        # Netvisor books the first voucher but its answer never arrives.
+        self.sandbox.admin(
+            "POST", "faults", {"mode": "drop_after_commit", "resource": "accounting", "count": 1}
+        ).raise_for_status()
+        self._send()
+        states = sorted(period.voucher_ids.mapped("state"))
+        self.assertEqual(states, ["sent", "sent", "uncertain"])
+        self.assertEqual(len(self._sandbox_vouchers()), 3)
+
+        self.start_tour("/odoo/netvisor-periods", "ecomjet_netvisor_resend", login="admin")
+
+        self._send()
+        self.assertEqual(set(period.voucher_ids.mapped("state")), {"sent"})
+        self.assertEqual(period.state, "sent")
+        # The lost answer was found in Netvisor's ledger: nothing was booked twice.
+        booked = self._sandbox_vouchers()
+        self.assertEqual(len(booked), 3)
+        self.assertEqual(
+            sorted(str(v["netvisor_key"]) for v in booked),
+            sorted(period.voucher_ids.mapped("netvisor_key")),
+        )
+
+        self.start_tour("/odoo/netvisor-periods", "ecomjet_netvisor_all_sent", login="admin")
