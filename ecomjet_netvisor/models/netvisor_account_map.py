@@ -45,6 +45,7 @@ class NetvisorAccountMap(models.Model):
     @api.model
     def action_fetch_netvisor_chart(self):
         """Map every account whose code exists in Netvisor's chart; flag numbers that don't."""
+        self.check_access("create")
         company = self.env.company
         try:
             chart = company._netvisor_client().get_account_list()

@@ -19,12 +19,17 @@ KINDS = {
         "move_types": ("out_invoice", "out_refund"),
         "lock_field": "sale_lock_date",
         "voucher_class_field": "netvisor_sale_voucher_class",
+        "default_voucher_class": "Myyntilasku",
     },
     "purchase": {
         "move_types": ("in_invoice", "in_refund"),
         "lock_field": "purchase_lock_date",
         "voucher_class_field": "netvisor_purchase_voucher_class",
+        "default_voucher_class": "Ostolasku",
     },
+}
+KIND_OF_MOVE_TYPE = {
+    move_type: kind for kind, facts in KINDS.items() for move_type in facts["move_types"]
 }
 #: First key of the two-key PostgreSQL advisory lock that serialises sending per company.
 SEND_LOCK_NAMESPACE = 0x4E560001
@@ -38,9 +43,10 @@ TRANSIENT_RETRY_DELAY = timedelta(minutes=10)
 class _StopCompany(Exception):
     """Stop sending for this company in this run (credentials refused, Netvisor away)."""
 
-    def __init__(self, retry_later=False):
+    def __init__(self, retry_in=None):
         super().__init__()
-        self.retry_later = retry_later
+        #: when to run the cron again (None: only when the user acts)
+        self.retry_in = retry_in
 
 
 class NetvisorPeriod(models.Model):
@@ -201,9 +207,11 @@ class NetvisorPeriod(models.Model):
         if commit is None:
             commit = not odoo.modules.module.current_test
         Voucher = self.env["netvisor.voucher"]
-        groups = Voucher._read_group(self._send_domain(), ["company_id"])
+        groups = Voucher._read_group(self._send_domain(), ["company_id"], ["__count"])
+        if commit:
+            self.env["ir.cron"]._commit_progress(remaining=sum(count for _c, count in groups))
         budget = limit
-        for (company,) in groups:
+        for company, _count in groups:
             if budget is not None and budget <= 0:
                 break
             if not self._send_lock(company):
@@ -241,40 +249,54 @@ class NetvisorPeriod(models.Model):
         try:
             client = company._netvisor_client()
         except UserError as error:
-            _logger.warning("Netvisor sending for company %s not configured", company.id)
-            self._send_report(Voucher.search(domain), str(error))
+            # settings missing or wrong: nothing can be sent until the user fixes them
+            waiting = Voucher.search(domain)
+            waiting.write(
+                {
+                    "state": "failed",
+                    "retry_requested": False,
+                    "error_category": "CONFIGURATION",
+                    "error_message": str(error),
+                }
+            )
+            self._send_report_periods(waiting.period_id)
             self._netvisor_commit(commit)
             return 0
         handled = 0
         periods = self.browse()
-        stop = None
+        retry_in = None
         while limit is None or handled < limit:
             size = SEND_BATCH if limit is None else min(SEND_BATCH, limit - handled)
             batch = Voucher.search(domain, limit=size, order="id")
             if not batch:
                 break
             periods |= batch.period_id
-            data, _problems = batch._prepare_netvisor_vouchers()
+            data, problems = batch._prepare_netvisor_vouchers()
+            blocked = Voucher._netvisor_problem_texts(problems)
             try:
                 for voucher in batch:
                     handled += 1
-                    remaining = self._send_one(client, voucher, data[voucher.id], commit)
+                    remaining = self._send_one(
+                        client, voucher, data[voucher.id], blocked.get(voucher.move_id.name), commit
+                    )
                     if remaining <= 0:
-                        stop = _StopCompany(retry_later=True)
-                        raise stop
-            except _StopCompany as exc:
-                stop = exc
+                        raise _StopCompany(retry_in=timedelta(0))
+            except _StopCompany as stop:
+                retry_in = stop.retry_in
                 break
-        if stop and stop.retry_later:
+        if retry_in is not None:
             cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
-            cron._trigger(fields.Datetime.now() + TRANSIENT_RETRY_DELAY)
+            cron._trigger(fields.Datetime.now() + retry_in)
         self._send_report_periods(periods)
         self._netvisor_commit(commit)
         return handled
 
     @api.model
-    def _send_one(self, client, voucher, data, commit):
-        """Bring one voucher to Netvisor exactly once; return the cron's remaining time."""
+    def _send_one(self, client, voucher, data, blocked, commit):
+        """Bring one voucher to Netvisor exactly once; return the cron's remaining time.
+
+        ``blocked`` is why the voucher cannot be built (e.g. an account lost its mapping).
+        """
         if voucher.state in ("sending", "uncertain"):
             try:
                 found = [
@@ -304,6 +326,16 @@ class NetvisorPeriod(models.Model):
                     }
                 )
                 return self._netvisor_commit(commit, 1)
+        if blocked:
+            voucher.write(
+                {
+                    "state": "failed",
+                    "retry_requested": False,
+                    "error_category": "MAPPING",
+                    "error_message": blocked,
+                }
+            )
+            return self._netvisor_commit(commit, 1)
         try:
             request_xml = client.build_voucher_xml(data).decode("utf-8")
         except errors.VoucherValidationError as error:
@@ -331,10 +363,11 @@ class NetvisorPeriod(models.Model):
             self._netvisor_commit(commit)
             raise _StopCompany() from None
         except (errors.NotSentError, errors.SystemMaintenance, errors.TechnicalError) as error:
+            # Netvisor stored nothing and will accept it later: wait, a bounded number of times
             again = voucher.attempts < MAX_TRANSIENT_ATTEMPTS
             self._send_failed(voucher, error, "pending" if again else "failed")
             self._netvisor_commit(commit)
-            raise _StopCompany(retry_later=again) from None
+            raise _StopCompany(retry_in=TRANSIENT_RETRY_DELAY if again else None) from None
         except errors.NetvisorError as error:
             self._send_failed(voucher, error, "failed")
         else:
@@ -358,11 +391,6 @@ class NetvisorPeriod(models.Model):
         if not commit:
             return float("inf")
         return self.env["ir.cron"]._commit_progress(processed)
-
-    @api.model
-    def _send_report(self, vouchers, message):
-        for period in vouchers.period_id:
-            period.message_post(body=message)
 
     @api.model
     def _send_report_periods(self, periods):

@@ -4,6 +4,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 
 from ..netvisor import Voucher, VoucherLine, errors, vat, vouchers
+from .netvisor_period import KIND_OF_MOVE_TYPE, KINDS
 
 VOUCHER_STATES = [
     ("pending", "Pending"),
@@ -144,6 +145,25 @@ class NetvisorVoucher(models.Model):
         return result, problems
 
     @api.model
+    def _netvisor_problem_texts(self, problems):
+        """{move name: translated text} of the build problems, for the voucher's error."""
+        texts = defaultdict(list)
+        for kind, key, move_name in problems:
+            if kind in ("unmapped", "not_in_netvisor"):
+                texts[move_name] += [
+                    self.env._(
+                        "An error occurred in the accounting integration. The account was not "
+                        "found in the Netvisor chart of accounts."
+                    ),
+                    self.env._("Account: %s", key),
+                ]
+            elif kind == "tax_code":
+                texts[move_name].append(self.env._("The tax %s has no Netvisor VAT code.", key))
+            else:
+                texts[move_name].append(key)
+        return {name: "\n".join(dict.fromkeys(lines)) for name, lines in texts.items()}
+
+    @api.model
     def _netvisor_vat(self, line, account, mapping):
         """(VAT code, percent) of a journal item; code None when its tax has no code."""
         if (
@@ -172,10 +192,8 @@ class NetvisorVoucher(models.Model):
 
     @api.model
     def _netvisor_voucher_class(self, move):
-        company = move.company_id
-        if move.move_type in ("in_invoice", "in_refund"):
-            return company.netvisor_purchase_voucher_class or "Ostolasku"
-        return company.netvisor_sale_voucher_class or "Myyntilasku"
+        facts = KINDS[KIND_OF_MOVE_TYPE[move.move_type]]
+        return move.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
 
     @api.model
     def _netvisor_description(self, move):

@@ -23,6 +23,7 @@ class NetvisorVoucherType(models.Model):
     @api.model
     def _netvisor_fetch(self, company):
         """Replace the company's cached voucher types with Netvisor's current list."""
+        self.check_access("create")
         try:
             answer = company._netvisor_client().get_voucher_types()
         except errors.NetvisorError as error:

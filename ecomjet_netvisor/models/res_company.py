@@ -175,6 +175,7 @@ class ResCompany(models.Model):
     def action_netvisor_test_connection(self):
         """Ask Netvisor for its accounting periods and show what it answered."""
         self.ensure_one()
+        self.env["netvisor.account.map"].check_access("write")
         client = self._netvisor_client()
         try:
             info = client.get_accounting_periods()

@@ -64,3 +64,41 @@ class TestResendAfterFailure(NetvisorCommon):
         self.send()
         self.assertEqual(period.state, "sent")
         self.assertEqual(len(self.ledger()), 2)
+
+    def test_maintenance_leaves_the_rest_waiting_and_retries_later(self):
+        """Netvisor under maintenance stored nothing: the voucher waits, the cron comes back."""
+        self.sale("2025-01-03")
+        self.sale("2025-01-04")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.sandbox.admin(
+            "POST", "faults", {"mode": "SYSTEM_MAINTENANCE", "count": 4, "resource": "accounting"}
+        )
+        cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.send()
+        self.assertEqual(set(period.voucher_ids.mapped("state")), {"pending"})
+        first = period.voucher_ids.sorted("id")[0]
+        self.assertEqual(first.error_category, "SYSTEM_MAINTENANCE")
+        self.assertEqual(first.attempts, 1)
+        self.assertEqual(period.voucher_ids.sorted("id")[1].attempts, 0, "not even tried")
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers_before
+        )
+        self.assertFalse(self.ledger())
+
+        self.send()  # the later cron run, maintenance over
+        self.assertEqual(period.state, "sent")
+        self.assertEqual(len(self.ledger()), 2)
+
+    def test_mapping_removed_after_close_fails_with_the_account_named(self):
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.env["netvisor.account.map"].search(
+            [("account_id", "=", self.account_revenue.id)]
+        ).unlink()
+        self.send()
+        voucher = period.voucher_ids
+        self.assertEqual(voucher.state, "failed")
+        self.assertIn("Netvisor chart of accounts", voucher.error_message)
+        self.assertIn("3000", voucher.error_message)
+        self.assertFalse(self.ledger())

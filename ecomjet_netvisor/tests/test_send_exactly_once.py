@@ -5,9 +5,12 @@ from decimal import Decimal
 
 from psycopg2 import IntegrityError
 
+from odoo import sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.ecomjet_netvisor.models.netvisor_period import SEND_LOCK_NAMESPACE
 
 from .common import NetvisorCommon
 
@@ -105,3 +108,24 @@ class TestSendExactlyOnce(NetvisorCommon):
         self.send()
         with self.assertRaises(UserError):
             period.action_reopen()
+
+    def test_one_sender_per_company_at_a_time(self):
+        """While another worker holds the company's lock, this one sends nothing."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        other_worker = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other_worker.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (SEND_LOCK_NAMESPACE, self.company.id)
+            )
+            self.send()
+            self.assertEqual(period.voucher_ids.state, "pending")
+            self.assertFalse(self.ledger())
+        finally:
+            other_worker.execute(
+                "SELECT pg_advisory_unlock(%s, %s)", (SEND_LOCK_NAMESPACE, self.company.id)
+            )
+            other_worker.close()
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "sent")
+        self.assertEqual(len(self.ledger()), 1)

@@ -5,15 +5,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import date_utils
 
-from ..models.netvisor_period import KINDS
+from ..models.netvisor_period import KIND_OF_MOVE_TYPE, KINDS
 from ..netvisor import errors
 
-MOVE_TYPE_KINDS = {
-    "out_invoice": "sale",
-    "out_refund": "sale",
-    "in_invoice": "purchase",
-    "in_refund": "purchase",
-}
 #: How many record names an error message lists before it says "and N more".
 NAMES_SHOWN = 20
 
@@ -48,7 +42,7 @@ class NetvisorPeriodClose(models.TransientModel):
     @api.model
     def _default_kind(self):
         context = self.env.context
-        return context.get("default_kind") or MOVE_TYPE_KINDS.get(
+        return context.get("default_kind") or KIND_OF_MOVE_TYPE.get(
             context.get("default_move_type"), "sale"
         )
 

@@ -1,0 +1,59 @@
+"""Test connection explains Netvisor's answer in plain words; settings never leak keys."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import NetvisorCommon, seed
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsConnection(NetvisorCommon):
+    def test_connection_ok(self):
+        action = self.company.action_netvisor_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_basic_package_is_explained(self):
+        """A company without the Professional or Premium package cannot use the API."""
+        self.connect_company(self.company, seed.COMPANY_C)
+        params = self.company.action_netvisor_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("Professional or Premium", params["message"])
+        self.assertIn("SERVICE_ACCESS_ERROR", params["message"])
+
+    def test_wrong_key_points_to_the_identifiers(self):
+        self.company.netvisor_customer_key = "f" * 32
+        params = self.company.action_netvisor_test_connection()["params"]
+        self.assertEqual(params["type"], "danger")
+        self.assertIn("API user ID and key", params["message"])
+        self.assertNotIn("f" * 32, params["message"])
+
+    def test_missing_settings_are_listed(self):
+        self.company.write({"netvisor_customer_id": False, "netvisor_partner_key": False})
+        with self.assertRaises(UserError) as caught:
+            self.company.action_netvisor_test_connection()
+        self.assertIn("API user ID", str(caught.exception))
+        self.assertIn("Partner key", str(caught.exception))
+
+    def test_voucher_types_are_cached_per_company(self):
+        settings = self.env["res.config.settings"].create({})
+        settings.action_netvisor_fetch_voucher_types()
+        types = self.env["netvisor.voucher.type"].search([("company_id", "=", self.company.id)])
+        self.assertIn("Myyntilasku", types.mapped("name"))
+        self.assertIn("Ostolasku", types.mapped("name"))
+        settings.action_netvisor_fetch_voucher_types()
+        self.assertEqual(
+            self.env["netvisor.voucher.type"].search_count([("company_id", "=", self.company.id)]),
+            len(types),
+            "fetching again replaces, never duplicates",
+        )
+
+    def test_fetch_chart_maps_same_numbers_and_finnish_taxes_have_codes(self):
+        maps = self.env["netvisor.account.map"].search([("company_id", "=", self.company.id)])
+        numbers = {m.account_id.code: m.netvisor_account_number for m in maps}
+        for code in ("1701", "1763", "2871", "2930", "3000", "4000"):
+            self.assertEqual(numbers.get(code), code)
+        self.assertTrue(all(maps.mapped("netvisor_account_found")))
+        self.assertEqual(self.tax_sale.netvisor_vat_code, "KOMY")
+        self.assertEqual(self.tax_purchase.netvisor_vat_code, "KOOS")
+        self.assertEqual(self.fi_tax("tax_eu_purchase_goods_24").netvisor_vat_code, "EUOS")
+        self.assertEqual(self.fi_tax("tax_construct_purchase_24_finland").netvisor_vat_code, "RAOS")
