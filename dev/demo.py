@@ -81,6 +81,11 @@ def _shell(connection, script):
         raise installer.SetupError("building the demo database failed (see the log above).")
 
 
+def _odoo_step(connection, args):
+    if odoo.run(args, connection, check=False).returncode:
+        raise installer.SetupError("building the demo database failed (see the log above).")
+
+
 def create_demo(connection, sandbox_url):
     print(f"Creating the demo database {DEMO_DB} (once; takes a few minutes) ...", flush=True)
     drop_database(connection, DEMO_DB)
@@ -96,9 +101,9 @@ def create_demo(connection, sandbox_url):
             "--log-level=warn",
         ],
     )
-    odoo.run(steps[0], connection)
+    _odoo_step(connection, steps[0])
     _shell(connection, SHELL_CONFIGURE.format(url=sandbox_url))  # Finnish company first,
-    odoo.run(steps[1], connection)  # so that account loads the Finnish chart for it
+    _odoo_step(connection, steps[1])  # so that account loads the Finnish chart for it
     _shell(connection, SHELL_BUILD.format(url=sandbox_url, marker=READY_MARKER))
 
 
