@@ -189,6 +189,11 @@ class NetvisorClient:
         self._sleep = sleep
         self._clock = clock
         self._session = session or requests.Session()
+        # Environment settings (proxies, CA bundle) resolved once: requests would re-read
+        # the whole environment on every send. TLS verification can never be turned off.
+        env = self._session.merge_environment_settings(credentials.base_url, {}, None, None, None)
+        self._proxies = env["proxies"]
+        self._verify = env["verify"] if isinstance(env["verify"], str) else True
 
     def __repr__(self):
         return (
@@ -302,7 +307,8 @@ class NetvisorClient:
                 prepared,
                 timeout=self.timeout,
                 stream=True,
-                verify=True,
+                verify=self._verify,
+                proxies=self._proxies,
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:

@@ -267,7 +267,9 @@ def test_repr_never_shows_keys(credentials, client):
         assert PARTNER_KEY not in text
 
 
-def test_tls_verified_and_timeout_default_360_seconds(credentials, http):
+def test_tls_verified_and_timeout_default_360_seconds(credentials, http, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     session = _RecordingSession()
     client = NetvisorClient(credentials, session=session)
     http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
@@ -275,6 +277,31 @@ def test_tls_verified_and_timeout_default_360_seconds(credentials, http):
     assert session.sent[0]["verify"] is True
     assert session.sent[0]["timeout"] == 360.0
     assert session.sent[0]["allow_redirects"] is False
+
+
+def test_tls_verification_cannot_be_switched_off_by_the_session(credentials, http, monkeypatch):
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    session = _RecordingSession()
+    session.verify = False
+    client = NetvisorClient(credentials, session=session)
+    http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
+    client.get_account_list()
+    assert session.sent[0]["verify"] is True
+
+
+def test_ca_bundle_and_proxy_of_the_environment_are_honoured(credentials, http, monkeypatch):
+    """Company CA bundles and proxies keep working; they are read once per client."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = _RecordingSession()
+    client = NetvisorClient(credentials, session=session)
+    http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
+    client.get_account_list()
+    assert session.sent[0]["verify"] == "/etc/ssl/company-ca.pem"
+    assert session.sent[0]["proxies"]["https"] == "http://proxy.example:3128"
 
 
 def test_timeout_is_configurable(credentials, http):

@@ -344,11 +344,28 @@ def test_build_refuses_invalid_voucher():
         build_voucher_xml(voucher(line("1"), line("-2", "3000")))
 
 
-def test_invalid_voucher_is_never_sent(client, http):
-    """``http`` has no registered URL: any request would fail the test."""
+INVALID_VOUCHERS = {
+    "unbalanced": voucher(line("1"), line("-2", "3000")),
+    "three_decimals": voucher(line("1.001"), line("-1.001", "3000")),
+    "unknown_vat_code": voucher(line("1", code="EUPM"), line("-1", "3000")),
+    "vat_percent_not_allowed": voucher(line("1", "3000", "24", "EUMY"), line("-1")),
+    "description_too_long": voucher(description="x" * 256),
+    "comment_too_long": voucher(comment="x" * 256),
+    "line_description_too_long": voucher(line("1", description="x" * 256), line("-1", "3000")),
+    "no_lines": dataclasses.replace(voucher(), lines=()),
+    "empty_voucher_class": voucher(voucher_class=""),
+}
+
+
+@pytest.mark.parametrize("bad", INVALID_VOUCHERS.values(), ids=INVALID_VOUCHERS.keys())
+def test_invalid_voucher_is_refused_before_any_request(client, http, bad):
+    """``http`` has no registered URL, and no call may be recorded."""
     with pytest.raises(errors.VoucherValidationError):
-        client.import_voucher(voucher(line("1"), line("-2", "3000")))
+        client.import_voucher(bad, transaction_id="odoo-1-1")
+    with pytest.raises(errors.VoucherValidationError):
+        client.build_voucher_xml(bad)
     assert len(http.calls) == 0
+    assert client.last_transaction_id is None
 
 
 # ---------------------------------------------------------------- VAT table
