@@ -286,6 +286,16 @@ class NetvisorPeriodClose(models.TransientModel):
         return []
 
     def _draft_warning(self):
+        warnings = []
+        today = fields.Date.context_today(self)
+        if self.date_to > today:
+            warnings.append(
+                self.env._(
+                    "The period has not ended yet: documents dated after today up to %s cannot "
+                    "be posted in Odoo once it is closed.",
+                    fields.Date.to_string(self.date_to),
+                )
+            )
         drafts = self.env["account.move"].search(
             [
                 ("company_id", "=", self.company_id.id),
@@ -295,14 +305,18 @@ class NetvisorPeriodClose(models.TransientModel):
                 ("date", "<=", self.date_to),
             ]
         )
-        if not drafts:
-            return False
-        return self.env._(
-            "%(count)s draft documents are dated in this period; they will not be sent and "
-            "cannot be posted in it once it is closed: %(names)s",
-            count=len(drafts),
-            names=_names(m.name if m.name and m.name != "/" else f"#{m.id}" for m in drafts),
-        )
+        if drafts:
+            warnings.append(
+                self.env._(
+                    "%(count)s draft documents are dated in this period; they will not be sent "
+                    "and cannot be posted in it once it is closed: %(names)s",
+                    count=len(drafts),
+                    names=_names(
+                        m.name if m.name and m.name != "/" else f"#{m.id}" for m in drafts
+                    ),
+                )
+            )
+        return "\n".join(warnings) or False
 
     def _lock_notice(self):
         field = KINDS[self.kind]["lock_field"]
@@ -324,6 +338,13 @@ class NetvisorPeriodClose(models.TransientModel):
         if problems:
             raise UserError("\n\n".join(problems))
         company, kind = self.company_id, self.kind
+        # one close per company at a time: a concurrent close waits here, then sees this one
+        self.env.cr.execute(
+            "SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [company.id]
+        )
+        problems = self._check_problems(remote=False)
+        if problems:
+            raise UserError("\n\n".join(problems))
         lock_field = KINDS[kind]["lock_field"]
         previous_lock = company[lock_field]
         moves = self._moves_to_send()
@@ -345,7 +366,9 @@ class NetvisorPeriodClose(models.TransientModel):
                     "period_id": period.id,
                     "move_id": move.id,
                     "reference": Voucher._netvisor_reference(move.id),
-                    "amount_total": move.amount_total_signed,
+                    # bills and invoices positive, credit notes negative
+                    "amount_total": abs(move.amount_total_signed)
+                    * (-1 if move.move_type.endswith("_refund") else 1),
                 }
                 for move in moves
             ]
