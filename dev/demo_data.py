@@ -17,7 +17,7 @@ CUSTOMERS = {
 }
 VENDORS = {
     "fi": ("Toimittaja Oy", "FI", "FI09876543"),
-    "eu": ("Lieferant GmbH", "DE", "DE987654321"),
+    "eu": ("Lieferant GmbH", "DE", "DE987654328"),
     "construction": ("Rakennuspalvelu Oy", "FI", "FI02012566"),
     "import": ("Import Ltd.", "US", False),
 }
