@@ -124,3 +124,21 @@ class TestVoucherContent(NetvisorCommon):
                     canonical(build_voucher_xml(voucher)),
                     canonical((DATA / filename).read_bytes()),
                 )
+
+    def test_batch_building_costs_the_same_queries_for_more_documents(self):
+        """No query per document: the ORM reads a batch in a fixed number of queries."""
+
+        def queries_to_build(moves):
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            vouchers, problems = self.env["netvisor.voucher"]._netvisor_build(moves)
+            self.assertEqual((len(vouchers), problems), (len(moves), []))
+            return self.cr.sql_log_count - before
+
+        moves = self.env["account.move"]
+        for day in range(1, 21):
+            moves |= self.make_move(
+                "out_invoice", f"2025-01-{day:02d}", [(100.0 + day, self.tax_sale)]
+            )
+        queries_to_build(moves[:1])  # warm the caches that are filled once per process
+        self.assertEqual(queries_to_build(moves[:5]), queries_to_build(moves))
