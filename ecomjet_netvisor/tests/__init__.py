@@ -8,5 +8,7 @@ from . import (  # noqa: F401
     test_send_exactly_once,
     test_settings_connection,
     test_tour,
+    test_unmapped_accounts_action,
+    test_views_per_role,
     test_voucher_content,
 )

@@ -80,6 +80,15 @@ tours.add("ecomjet_netvisor_close_period", {
             trigger: ".o_list_view .o_data_row td[name='netvisor_account_name']:not(:empty)",
         },
         {
+            content: "Look for accounts used by invoices but not mapped",
+            trigger: ".o_list_view button:contains(Accounts used but not mapped)",
+            run: "click",
+        },
+        {
+            content: "Every account the invoices use is mapped",
+            trigger: ".o_view_nocontent:contains(Every account used by invoices and bills is mapped)",
+        },
+        {
             content: "Open the customer invoices",
             trigger: "body",
             run: "goToUrl /odoo/customer-invoices",
