@@ -1,7 +1,8 @@
 """Billing users follow the periods; only accounting administrators act, only admins see keys."""
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import NetvisorCommon
 
@@ -75,3 +76,46 @@ class TestAccessRights(NetvisorCommon):
         self.assertNotIn("a1" * 16, period.voucher_ids.request_xml)
         with self.assertRaises(AccessError):
             period.voucher_ids.with_user(self.billing).read(["request_xml"])
+
+
+@tagged("post_install", "-at_install")
+class TestAccessRightsOverRpc(NetvisorCommon, HttpCase):
+    """The same rules hold for a client talking JSON-RPC, not only for the ORM."""
+
+    def call(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+    def test_billing_user_can_read_but_not_act_or_see_keys(self):
+        new_test_user(
+            self.env,
+            login="nv_rpc_billing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+        )
+        self.sale("2025-01-03")
+        self.sandbox.admin("POST", "faults", {"mode": "fail", "category": "INVALID_DATA"})
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        self.authenticate("nv_rpc_billing", "nv_rpc_billing")
+
+        [read] = self.call("netvisor.period", "read", period.ids, ["state", "failed_count"])
+        self.assertEqual((read["state"], read["failed_count"]), ("failed", 1))
+        refused = (
+            ("netvisor.period", "action_resend", [period.ids]),
+            ("netvisor.period", "action_reopen", [period.ids]),
+            ("res.company", "read", [self.company.ids, ["netvisor_customer_key"]]),
+            ("res.company", "action_netvisor_test_connection", [self.company.ids]),
+            ("netvisor.period.close", "create", [{"date_from": "2025-02-01"}]),
+            ("netvisor.voucher", "read", [period.voucher_ids.ids, ["request_xml"]]),
+            ("netvisor.account.map", "search_read", [[]]),
+        )
+        for model, method, args in refused:
+            with self.subTest(model=model, method=method):
+                with self.assertRaises(JsonRpcException) as caught, mute_logger("odoo.http"):
+                    self.call(model, method, *args)
+                self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        self.assertEqual(period.voucher_ids.state, "failed")
+        self.assertEqual(len(period.exists()), 1)
