@@ -48,7 +48,7 @@ class NetvisorAccountMap(models.Model):
         self.check_access("create")
         company = self.env.company
         try:
-            chart = company._netvisor_client().get_account_list()
+            chart = company._netvisor_client(require_enabled=False).get_account_list()
         except errors.NetvisorError as error:
             raise UserError(company._netvisor_error_text(error)) from None
         names = {

@@ -84,7 +84,7 @@ class ResCompany(models.Model):
             "algorithm": company.netvisor_mac_algorithm or "HMACSHA256",
         }
 
-    def _netvisor_problems(self):
+    def _netvisor_problems(self, require_enabled=True):
         """Translated texts naming every missing setting; an empty list means ready to send."""
         self.ensure_one()
         settings = self._netvisor_settings()
@@ -97,7 +97,7 @@ class ResCompany(models.Model):
             "organisation_id": self.env._("Business ID"),
         }
         problems = []
-        if not self.netvisor_enabled:
+        if require_enabled and not self.netvisor_enabled:
             problems.append(
                 self.env._("The Netvisor integration is not enabled for %s.", self.name)
             )
@@ -122,10 +122,13 @@ class ResCompany(models.Model):
             )
         return problems
 
-    def _netvisor_client(self):
-        """The connector client of this company, reused across calls in the same thread."""
+    def _netvisor_client(self, require_enabled=True):
+        """The connector client of this company, reused across calls in the same thread.
+
+        Configuration calls (test connection, fetch lists) work before Netvisor is enabled.
+        """
         self.ensure_one()
-        problems = self._netvisor_problems()
+        problems = self._netvisor_problems(require_enabled)
         if problems:
             raise UserError("\n".join(problems))
         settings = self._netvisor_settings()
@@ -176,7 +179,7 @@ class ResCompany(models.Model):
         """Ask Netvisor for its accounting periods and show what it answered."""
         self.ensure_one()
         self.env["netvisor.account.map"].check_access("write")
-        client = self._netvisor_client()
+        client = self._netvisor_client(require_enabled=False)
         try:
             info = client.get_accounting_periods()
         except errors.NetvisorError as error:

@@ -1,5 +1,7 @@
 """Test connection explains Netvisor's answer in plain words; settings never leak keys."""
 
+from pathlib import Path
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -8,7 +10,9 @@ from .common import NetvisorCommon, seed
 
 @tagged("post_install", "-at_install")
 class TestSettingsConnection(NetvisorCommon):
-    def test_connection_ok(self):
+    def test_connection_ok_even_before_enabling(self):
+        """The user checks the identifiers first, then ticks Netvisor."""
+        self.company.netvisor_enabled = False
         action = self.company.action_netvisor_test_connection()
         self.assertEqual(action["params"]["type"], "success")
 
@@ -57,3 +61,15 @@ class TestSettingsConnection(NetvisorCommon):
         self.assertEqual(self.tax_purchase.netvisor_vat_code, "KOOS")
         self.assertEqual(self.fi_tax("tax_eu_purchase_goods_24").netvisor_vat_code, "EUOS")
         self.assertEqual(self.fi_tax("tax_construct_purchase_24_finland").netvisor_vat_code, "RAOS")
+
+    def test_neutralized_copy_sends_nothing(self):
+        """A database copy neutralized by Odoo must never push vouchers to the real Netvisor."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.env.flush_all()
+        self.env.cr.execute((Path(__file__).parents[1] / "data" / "neutralize.sql").read_text())
+        self.env.invalidate_all()
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "failed")
+        self.assertEqual(period.voucher_ids.error_category, "CONFIGURATION")
+        self.assertFalse(self.ledger())
