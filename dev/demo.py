@@ -36,28 +36,16 @@ env.cr.commit()
 def _query(connection, dbname, sql, params=()):
     import psycopg2
 
-    params = {"dbname": dbname, "user": connection.user}
-    params.update(
-        {
-            key: value
-            for key, value in (
-                ("host", connection.host),
-                ("port", connection.port),
-                ("password", connection.password),
-            )
-            if value
-        }
-    )
     try:
-        conn = psycopg2.connect(**params)
+        conn = connection.connect(dbname)
     except psycopg2.OperationalError:
-        return None
+        return None  # no such database yet
     try:
         with conn.cursor() as cr:
             cr.execute(sql, params)
             return cr.fetchall()
     except psycopg2.Error:
-        return None
+        return None  # a half-built database without the table
     finally:
         conn.close()
 

@@ -33,6 +33,14 @@ class Connection:
         }
         return {key: value for key, value in values.items() if value}
 
+    def connect(self, dbname="postgres"):
+        """A psycopg2 connection (psycopg2 comes with Odoo's requirements)."""
+        import psycopg2
+
+        params = {"host": self.host, "port": self.port, "password": self.password}
+        params = {key: value for key, value in params.items() if value}
+        return psycopg2.connect(dbname=dbname, user=self.user, **params)
+
     def env(self):
         """Environment for libpq tools (psql, createdb, dropdb) and pytest-odoo's xdist copies."""
         values = {

@@ -35,21 +35,7 @@ def check_browser():
 
 
 def drop_database(connection, name):
-    import psycopg2
-
-    params = {"dbname": "postgres", "user": connection.user}
-    params.update(
-        {
-            key: value
-            for key, value in (
-                ("host", connection.host),
-                ("port", connection.port),
-                ("password", connection.password),
-            )
-            if value
-        }
-    )
-    conn = psycopg2.connect(**params)
+    conn = connection.connect()
     conn.autocommit = True
     with conn.cursor() as cr:
         cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
