@@ -168,14 +168,17 @@ class NetvisorPeriodClose(models.TransientModel):
         closed = self.env["netvisor.period"].search(
             [("company_id", "=", self.company_id.id), ("kind", "=", self.kind)]
         )
-        earlier = self.env["account.move"].search(
-            [*self._unsent_domain(self.company_id, self.kind), ("date", "<", self.date_from)]
-        )
-        outside = earlier.filtered(
-            lambda m: not any(p.date_from <= m.date <= p.date_to for p in closed)
-        )
-        if not outside:
+        domain = [*self._unsent_domain(self.company_id, self.kind), ("date", "<", self.date_from)]
+        for period in closed:
+            domain += ["|", ("date", "<", period.date_from), ("date", ">", period.date_to)]
+        Move = self.env["account.move"]
+        count = Move.search_count(domain)
+        if not count:
             return []
+        shown = Move.search(domain, order="date, id", limit=NAMES_SHOWN)
+        names = ", ".join(shown.mapped("name"))
+        if count > len(shown):
+            names += f" (+{count - len(shown)})"
         return [
             "\n".join(
                 [
@@ -186,8 +189,8 @@ class NetvisorPeriodClose(models.TransientModel):
                     self.env._(
                         "Close the earlier period first (from %(day)s). Documents dated before "
                         "the period that no closed period contains: %(names)s",
-                        day=fields.Date.to_string(min(outside.mapped("date"))),
-                        names=_names(outside.mapped("name")),
+                        day=fields.Date.to_string(shown[0].date),
+                        names=names,
                     ),
                 ]
             )
