@@ -82,12 +82,12 @@ class NetvisorVoucher(models.Model):
 
         Returns ({move id: Voucher}, problems) where problems is a list of
         (kind, key, move name) triples: kind 'unmapped' (key: account code),
-        'not_in_netvisor' (key: account code), 'tax_code' (key: tax name) or
-        'invalid' (key: the connector's text).
+        'not_in_netvisor' (key: account code), 'tax_code' (key: tax name),
+        'not_posted' (key: move name) or 'invalid' (key: the connector's text).
         """
         if not moves:
             return {}, []
-        moves.fetch(["name", "date", "move_type", "partner_id", "company_id"])
+        moves.fetch(["name", "date", "move_type", "partner_id", "company_id", "state"])
         moves.partner_id.fetch(["name"])
         lines = self.env["account.move.line"].search_fetch(
             [
@@ -102,8 +102,9 @@ class NetvisorVoucher(models.Model):
         maps = {}
         for company in moves.company_id:
             maps.update(self.env["netvisor.account.map"]._netvisor_maps_by_account(company))
-        problems = []
-        moves_with_problems = set()
+        # a document reset to draft or cancelled after the close must not be sent
+        problems = [("not_posted", m.name, m.name) for m in moves if m.state != "posted"]
+        moves_with_problems = {m.id for m in moves if m.state != "posted"}
         sums = defaultdict(lambda: defaultdict(Decimal))
         for line in lines:
             move = line.move_id
@@ -159,6 +160,10 @@ class NetvisorVoucher(models.Model):
                 ]
             elif kind == "tax_code":
                 texts[move_name].append(self.env._("The tax %s has no Netvisor VAT code.", key))
+            elif kind == "not_posted":
+                texts[move_name].append(
+                    self.env._("%s is no longer posted in Odoo; it is not sent.", key)
+                )
             else:
                 texts[move_name].append(key)
         return {name: "\n".join(dict.fromkeys(lines)) for name, lines in texts.items()}

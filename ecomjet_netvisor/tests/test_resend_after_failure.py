@@ -102,3 +102,13 @@ class TestResendAfterFailure(NetvisorCommon):
         self.assertIn("Netvisor chart of accounts", voucher.error_message)
         self.assertIn("3000", voucher.error_message)
         self.assertFalse(self.ledger())
+
+    def test_document_reset_to_draft_after_the_close_is_not_sent(self):
+        invoice = self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.company.sale_lock_date = False  # an administrator lifts the lock ...
+        invoice.button_draft()  # ... and someone edits the invoice
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "failed")
+        self.assertIn("no longer posted", period.voucher_ids.error_message)
+        self.assertFalse(self.ledger())
