@@ -38,6 +38,9 @@ SEND_BATCH = 50
 #: technical error, not reachable); the connector already retries each a few times.
 MAX_TRANSIENT_ATTEMPTS = 5
 TRANSIENT_RETRY_DELAY = timedelta(minutes=10)
+#: A voucher still in Sending this long after its last write was abandoned by a crashed
+#: worker (Netvisor's own timeout is 6 minutes); the cron then looks it up in the ledger.
+STALE_SENDING_AFTER = timedelta(hours=1)
 
 
 class _StopCompany(Exception):
@@ -189,12 +192,19 @@ class NetvisorPeriod(models.Model):
 
     @api.model
     def _send_domain(self):
+        """Pending vouchers, unknown outcomes the user asked to resend, and vouchers left in
+        Sending by a worker that died (long after any request could still be running)."""
+        stale = fields.Datetime.now() - STALE_SENDING_AFTER
         return [
+            "|",
             "|",
             ("state", "=", "pending"),
             "&",
             ("state", "in", ("sending", "uncertain")),
             ("retry_requested", "=", True),
+            "&",
+            ("state", "=", "sending"),
+            ("write_date", "<", stale),
         ]
 
     @api.model

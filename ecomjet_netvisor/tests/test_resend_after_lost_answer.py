@@ -64,3 +64,26 @@ class TestResendAfterLostAnswer(NetvisorCommon):
         self.assertEqual(voucher.state, "sent")
         self.assertEqual(voucher.netvisor_key, key)
         self.assertEqual(len(self.ledger()), 1)
+
+    def test_cron_recovers_a_voucher_abandoned_in_sending(self):
+        """Nobody has to click Resend after a crash: an hour later the cron looks it up."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        voucher = period.voucher_ids
+        key = voucher.netvisor_key
+        voucher.write({"state": "sending", "netvisor_key": False})
+        self.send()
+        self.assertEqual(voucher.state, "sending", "a fresh Sending may still be in flight")
+
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE netvisor_voucher SET write_date = now() - interval '2 hours' WHERE id = %s",
+            [voucher.id],
+        )
+        self.env.invalidate_all()
+        self.send()
+        self.assertEqual(voucher.state, "sent")
+        self.assertEqual(voucher.netvisor_key, key)
+        self.assertEqual(voucher.attempts, 1)
+        self.assertEqual(len(self.ledger()), 1)
