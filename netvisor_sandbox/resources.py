@@ -138,10 +138,16 @@ def _date_param(params, name) -> datetime.date:
 
 
 def accountingledger(request: Request, company) -> list[E]:
-    """Filters of API.md §6.4. Key lookups ignore voucherstatus unless it is given."""
+    """Filters of API.md §6.4. A key lookup returns the voucher whatever its status."""
     params = {k.lower(): v for k, v in parse_qsl(request.query, keep_blank_values=True)}
     where, args = [], []
     by_key = "netvisorkey" in params or "netvisorkeylist" in params
+    if by_key:
+        # §6.4: only showgenerator may be combined with a key lookup; the sandbox is strict
+        extra = sorted(set(params) - {"netvisorkey", "netvisorkeylist", "showgenerator"})
+        if extra or ("netvisorkey" in params and "netvisorkeylist" in params):
+            name = extra[0] if extra else "netvisorkeylist"
+            raise invalid("parameter_invalid", name=name, value=params[name][:40])
     if "netvisorkey" in params:
         where.append("netvisor_key = ?")
         args.append(_int_param(params, "netvisorkey"))
@@ -196,7 +202,7 @@ def accountingledger(request: Request, company) -> list[E]:
 
     status = params.get("voucherstatus")
     if status is None and not by_key:
-        status = "2"
+        status = "2"  # the documented default for date and modification queries
     if status not in (None, "1", "2", "3"):
         raise invalid("parameter_invalid", name="voucherstatus", value=status[:10])
     if status == "2":

@@ -425,6 +425,9 @@ class NetvisorClient:
                 raise ValueError(f"netvisor_keys must hold 1 to {MAX_LEDGER_KEYS} keys")
             params.append(("netvisorkeylist", ",".join(keys)))
         if voucher_status is not None:
+            if start_date is None:
+                # API.md §6.4: only showgenerator may be combined with netvisorkey(list)
+                raise ValueError("voucher_status cannot be combined with a key lookup")
             status = VOUCHER_STATUSES.get(str(voucher_status).lower())
             if status is None:
                 raise ValueError("voucher_status must be 1/all, 2/valid or 3/invalidated")

@@ -184,10 +184,10 @@ def test_url_hashed_is_the_url_on_the_wire_with_literal_commas(make_client):
     """Netvisor hashes scheme://host + the raw request target; commas must stay commas."""
     with RawServer(lambda request: http_response(EMPTY_LEDGER)) as server:
         client = make_client(server.base_url)
-        client.get_ledger(netvisor_keys=[1, 2, 3], voucher_status=1)
+        client.get_ledger(netvisor_keys=[1, 2, 3])
         client.get_ledger(start_date=_date("2025-01-01"), end_date=_date("2025-01-31"))
     (line1, headers1, _), (line2, headers2, _) = server.requests
-    assert line1 == "GET /accountingledger.nv?netvisorkeylist=1,2,3&voucherstatus=1 HTTP/1.1"
+    assert line1 == "GET /accountingledger.nv?netvisorkeylist=1,2,3 HTTP/1.1"
     assert line2 == "GET /accountingledger.nv?startdate=2025-01-01&enddate=2025-01-31 HTTP/1.1"
     for line, headers in ((line1, headers1), (line2, headers2)):
         target = line.split()[1]

@@ -179,5 +179,7 @@ def test_inserted_data_identifier_is_a_fresh_key_each_time(nv):
 
 def test_transaction_history_lists_the_comment(nv):
     key = nv.import_voucher(voucher_xml(comment="Tuotu Odoosta"))
-    (voucher,) = nv.ledger(f"netvisorkey={key}&includetransactionhistory=1")
+    query = "startdate=2025-01-01&enddate=2025-01-31&includetransactionhistory=1"
+    (voucher,) = nv.ledger(query)
+    assert voucher.findtext("NetvisorKey") == key
     assert voucher.findtext("TransactionHistory/Transaction/Comment") == "Tuotu Odoosta"

@@ -80,13 +80,23 @@ def test_invalidated_voucher_is_still_readable_by_key(nv):
     nv.post("invalidatevouchers.nv", _invalidate_xml(key))
     (voucher,) = nv.ledger(f"netvisorkey={key}")
     assert voucher.get("Status") == "invalidated"
-    assert nv.ledger(f"netvisorkey={key}&voucherstatus=2") == []
+
+
+def test_key_lookup_combined_with_other_filters_is_refused(nv):
+    """§6.4: only showgenerator may be combined with netvisorkey or netvisorkeylist."""
+    key = nv.import_voucher(voucher_xml())
+    assert len(nv.ledger(f"netvisorkey={key}&showgenerator=1")) == 1
+    for extra in ("voucherstatus=2", "includetransactionhistory=1", "startdate=2025-01-01"):
+        for selector in (f"netvisorkey={key}", f"netvisorkeylist={key}"):
+            reply = nv.get("accountingledger.nv", f"{selector}&{extra}")
+            assert reply.category == "INVALID_DATA", (selector, extra)
 
 
 def test_invalidation_comment_goes_to_history(nv):
     key = nv.import_voucher(voucher_xml())
     nv.post("invalidatevouchers.nv", _invalidate_xml(key, comment="Korvattu"))
-    (voucher,) = nv.ledger(f"netvisorkey={key}&includetransactionhistory=1")
+    query = "startdate=2025-01-01&enddate=2025-01-31&voucherstatus=1&includetransactionhistory=1"
+    (voucher,) = nv.ledger(query)
     comments = [t.findtext("Comment") for t in voucher.findall("TransactionHistory/Transaction")]
     assert comments == ["Korvattu", "invalidated"]
 
