@@ -7,9 +7,10 @@ Ctrl-C stops Odoo, the sandbox and the embedded PostgreSQL.
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
+
+from netvisor_sandbox.testing import SandboxProcess
 
 from . import install as installer
 from . import odoo, postgres
@@ -96,23 +97,15 @@ def create_demo(connection, sandbox_url):
 
 
 def start_sandbox(port):
-    cmd = [
-        sys.executable,
-        "-m",
-        "netvisor_sandbox",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data",
-        str(local("sandbox", "x").parent),
-    ]
-    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    first_line = process.stdout.readline().strip()
-    if process.poll() is not None:
-        raise installer.SetupError(f"the Netvisor sandbox did not start on port {port}.")
-    print(first_line, flush=True)
-    return process, f"http://127.0.0.1:{port}"
+    sandbox = SandboxProcess(data_dir=local("sandbox", "x").parent, port=port)
+    try:
+        sandbox.start()
+    except RuntimeError as exc:
+        raise installer.SetupError(
+            f"the Netvisor sandbox did not start on port {port} ({exc})."
+        ) from exc
+    print(f"Netvisor sandbox listening on {sandbox.url}", flush=True)
+    return sandbox
 
 
 def wait_for_http(url, process, seconds=120):
@@ -145,7 +138,8 @@ def main(args):
     sandbox = server = None
     try:
         odoo.write_config(root, connection)
-        sandbox, sandbox_url = start_sandbox(args.sandbox_port)
+        sandbox = start_sandbox(args.sandbox_port)
+        sandbox_url = sandbox.url
         if not demo_ready(connection):
             create_demo(connection, sandbox_url)
         server = subprocess.Popen(
@@ -174,6 +168,7 @@ def main(args):
         print("\nStopping Odoo, the sandbox and PostgreSQL ...", flush=True)
     finally:
         _stop(server)
-        _stop(sandbox, signal.SIGTERM)
+        if sandbox:
+            sandbox.stop()
         postgres.stop()
     return 0

@@ -133,6 +133,8 @@ def sign_headers(
 class SandboxProcess:
     """`with SandboxProcess() as sandbox:` runs `python3 -m netvisor_sandbox --port 0`.
 
+    The demo passes a fixed `port` and its own `data_dir`.
+
     A temporary data directory is created (and removed) unless `data_dir` is given.
     """
 
@@ -140,10 +142,12 @@ class SandboxProcess:
         self,
         *args: str,
         data_dir: str | Path | None = None,
+        port: int = 0,
         admin_token: str | None = None,
         startup_timeout: float = 20.0,
     ):
         self.args = list(args)
+        self.port = port
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="netvisor-sandbox-"))
         self.admin_token = admin_token or uuid.uuid4().hex
@@ -164,7 +168,7 @@ class SandboxProcess:
                 "--host",
                 "127.0.0.1",
                 "--port",
-                "0",
+                str(self.port),
                 "--data",
                 str(self.data_dir),
                 "--admin-token",
