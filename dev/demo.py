@@ -133,7 +133,10 @@ def _stop(process, sig=signal.SIGINT, timeout=30):
 
 def main(args):
     root = installer.install()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops us like Ctrl-C
+    # Ctrl-C and `kill` both stop everything, even when started from a script that
+    # ignores SIGINT for background jobs
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     connection = postgres.start()
     sandbox = server = None
     try:
