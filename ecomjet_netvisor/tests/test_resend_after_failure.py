@@ -112,3 +112,23 @@ class TestResendAfterFailure(NetvisorCommon):
         self.assertEqual(period.voucher_ids.state, "failed")
         self.assertIn("no longer posted", period.voucher_ids.error_message)
         self.assertFalse(self.ledger())
+
+    def test_period_locked_in_netvisor_after_the_close(self):
+        """Netvisor's PERIOD_LOCK fails the voucher with a plain explanation; once the period
+        is opened in Netvisor, Resend sends it."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-01-31"}
+        )
+        self.send()
+        voucher = period.voucher_ids
+        self.assertEqual((voucher.state, voucher.error_category), ("failed", "PERIOD_LOCK"))
+        self.assertIn("locked in Netvisor", voucher.error_message)
+        self.assertIn("Sending invoices to Netvisor failed.", period.message_ids[0].body)
+
+        self.sandbox.admin("PUT", f"companies/{self.org}/locks", {"accounting_lock_date": None})
+        period.action_resend()
+        self.send()
+        self.assertEqual(voucher.state, "sent")
+        self.assertEqual(len(self.ledger()), 1)
