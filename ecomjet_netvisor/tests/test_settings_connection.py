@@ -1,9 +1,13 @@
 """Test connection explains Netvisor's answer in plain words; settings never leak keys."""
 
 from pathlib import Path
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import config
+
+from odoo.addons.ecomjet_netvisor.hooks import _post_init_seed_tax_codes
 
 from .common import NetvisorCommon, seed
 
@@ -73,3 +77,19 @@ class TestSettingsConnection(NetvisorCommon):
         self.assertEqual(period.voucher_ids.state, "failed")
         self.assertEqual(period.voucher_ids.error_category, "CONFIGURATION")
         self.assertFalse(self.ledger())
+
+    def test_partner_identifiers_may_come_from_the_server_configuration(self):
+        """The integrator's partner ID and key can live in odoo.conf instead of the database."""
+        self.company.write({"netvisor_partner_id": False, "netvisor_partner_key": False})
+        options = {"netvisor_partner_id": seed.PARTNER_ID, "netvisor_partner_key": seed.PARTNER_KEY}
+        with patch.dict(config.options, options):
+            action = self.company.action_netvisor_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_seeding_keeps_codes_the_user_chose(self):
+        """Installing the addon gives Finnish taxes their codes without overwriting edits."""
+        self.tax_sale.netvisor_vat_code = "MUUL"
+        self.tax_purchase.netvisor_vat_code = False
+        _post_init_seed_tax_codes(self.env)
+        self.assertEqual(self.tax_sale.netvisor_vat_code, "MUUL")
+        self.assertEqual(self.tax_purchase.netvisor_vat_code, "KOOS")
