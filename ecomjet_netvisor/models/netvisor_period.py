@@ -156,9 +156,9 @@ class NetvisorPeriod(models.Model):
             )
         return True
 
-    def action_reopen(self):
-        """Undo a close whose material never reached Netvisor and give back the lock date."""
-        self.check_access("unlink")
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_netvisor(self):
+        """What is (or may be) in Netvisor keeps its record in Odoo."""
         for period in self:
             if period.voucher_ids.filtered(lambda v: v.state in ("sent", "sending", "uncertain")):
                 raise UserError(
@@ -167,6 +167,12 @@ class NetvisorPeriod(models.Model):
                         period.name,
                     )
                 )
+
+    def action_reopen(self):
+        """Undo a close whose material never reached Netvisor and give back the lock date."""
+        self.check_access("unlink")
+        self._unlink_except_in_netvisor()
+        for period in self:
             later = self.search(
                 [
                     ("company_id", "=", period.company_id.id),

@@ -65,6 +65,11 @@ class NetvisorVoucher(models.Model):
         "A journal entry belongs to at most one Netvisor voucher.",
     )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_netvisor(self):
+        in_netvisor = self.filtered(lambda v: v.state in ("sent", "sending", "uncertain"))
+        in_netvisor.period_id._unlink_except_in_netvisor()
+
     @api.model
     def _netvisor_reference(self, move_id):
         """Short stable reference that starts the Netvisor description (§5)."""

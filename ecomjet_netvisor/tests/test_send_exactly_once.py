@@ -129,3 +129,13 @@ class TestSendExactlyOnce(NetvisorCommon):
         self.send()
         self.assertEqual(period.voucher_ids.state, "sent")
         self.assertEqual(len(self.ledger()), 1)
+
+    def test_what_is_in_netvisor_cannot_be_deleted(self):
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        with self.assertRaises(UserError):
+            period.voucher_ids.unlink()
+        with self.assertRaises(UserError):
+            period.unlink()
+        self.assertTrue(period.exists())
