@@ -1,8 +1,9 @@
 """Companies are kept apart: B's users see nothing of A's Netvisor records."""
 
+from odoo import Command
 from odoo.tests import new_test_user, tagged
 
-from .common import NetvisorCommon
+from .common import NetvisorCommon, seed
 
 
 @tagged("post_install", "-at_install")
@@ -39,3 +40,46 @@ class TestMultiCompany(NetvisorCommon):
         )
         self.assertEqual(wizard.company_id, company_b)
         self.assertEqual(wizard.move_count, 0)
+
+    def test_each_company_sends_to_its_own_netvisor(self):
+        """Two companies, two Netvisor organisations: every voucher lands in its own ledger."""
+        company_b = self.setup_other_company(name="Toinen Oy")["company"]
+        self.connect_company(company_b, seed.COMPANY_B)
+        self.sandbox.admin("DELETE", f"companies/{seed.COMPANY_B.organisation_id}/vouchers")
+        self.env["netvisor.account.map"].with_company(company_b).action_fetch_netvisor_chart()
+        invoice_a = self.sale("2025-01-03")
+        self.close("sale", "2025-01-01", "2025-01-31")
+        env_b = self.env(context=dict(self.env.context, allowed_company_ids=company_b.ids))
+        customer_b = env_b["res.partner"].create(
+            {"name": "Asiakas B Oy", "company_id": company_b.id}
+        )
+        tax_b = env_b["account.chart.template"].ref("tax_dom_sales_goods_25_5")
+        invoice_b = env_b["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer_b.id,
+                "invoice_date": "2025-01-05",
+                "invoice_line_ids": [
+                    Command.create({"name": "B", "price_unit": 50.0, "tax_ids": tax_b.ids})
+                ],
+            }
+        )
+        invoice_b.action_post()
+        action = (
+            env_b["netvisor.period.close"]
+            .with_context(default_kind="sale")
+            .create({"date_from": "2025-01-01", "date_to": "2025-01-31"})
+            .action_confirm()
+        )
+        period_b = env_b["netvisor.period"].browse(action["res_id"])
+        self.assertEqual(period_b.company_id, company_b)
+        self.assertEqual(period_b.voucher_ids.move_id, invoice_b)
+
+        self.send()
+        self.assertEqual((invoice_a | invoice_b).mapped("netvisor_state"), ["sent", "sent"])
+        ledger_a = self.ledger()
+        ledger_b = self.sandbox.admin(
+            "GET", f"companies/{seed.COMPANY_B.organisation_id}/vouchers"
+        ).json()["vouchers"]
+        self.assertEqual([v["description"].split()[1] for v in ledger_a], [invoice_a.name])
+        self.assertEqual([v["description"].split()[1] for v in ledger_b], [invoice_b.name])
