@@ -32,7 +32,7 @@ class TestNetvisorTour(AccountTestInvoicingHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.sandbox = SandboxProcess().start()
-        cls.addClassCleanup(cls.sandbox.stop)
+        cls.addClassCleanup(cls.sandbox.__exit__, None, None, None)
         cls.company = cls.env.company
         # What the administrator sets once: the partner identifiers and where Netvisor is.
         cls.company.sudo().write(
