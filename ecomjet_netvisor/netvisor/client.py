@@ -11,13 +11,14 @@ import hmac
 import ipaddress
 import logging
 import re
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from . import responses, vouchers
 from .errors import (
@@ -138,25 +139,38 @@ def _digits(values, what):
     return keys
 
 
+def _chain(exc):
+    """The exception and everything it wraps (args, causes, urllib3 reasons)."""
+    seen, todo = [], [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [*item.args, item.__cause__, item.__context__, getattr(item, "reason", None)]
+    return seen
+
+
 def _classify(exc):
-    """Map a requests exception to NotSentError or OutcomeUnknownError."""
+    """Map a requests exception to NotSentError or OutcomeUnknownError.
+
+    Only failures that certainly happen before a byte of the request left (no
+    connection, a refused certificate) are "not sent"; everything else may have
+    reached Netvisor, because a re-POST of accounting.nv would create a duplicate.
+    urllib3 reports proxy and TLS errors at any stage under the same classes, so
+    those are judged by what they wrap.
+    """
     summary = f"{type(exc).__name__}"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return NotSentError(f"{summary}: connection timed out")
-    if isinstance(exc, requests.exceptions.SSLError):
-        return NotSentError(f"{summary}: TLS handshake or certificate failed", retryable=False)
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return NotSentError(f"{summary}: proxy connection failed")
+    chain = _chain(exc)
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
+        isinstance(item, (NewConnectionError, ConnectTimeoutError)) for item in chain
+    ):
+        return NotSentError(f"{summary}: could not connect")
+    if any(isinstance(item, ssl.SSLCertVerificationError) for item in chain):
+        return NotSentError(f"{summary}: TLS certificate refused", retryable=False)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return OutcomeUnknownError(f"{summary}: no answer within the timeout")
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        if isinstance(reason, MaxRetryError):
-            reason = reason.reason
-        if isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
-            return NotSentError(f"{summary}: could not connect")
-        return OutcomeUnknownError(f"{summary}: connection lost after sending")
-    return NotSentError(f"{summary}: request could not be made", retryable=False)
+    return OutcomeUnknownError(f"{summary}: connection lost, the request may have been sent")
 
 
 class NetvisorClient:

@@ -1,6 +1,7 @@
 """Client behaviour: which failures are retried (API.md §7, §9), limits, resource calls."""
 
 import datetime
+import ssl
 
 import pytest
 import requests
@@ -138,6 +139,54 @@ def test_accounting_post_after_connection_reset_not_retried(client, http, sales_
     with pytest.raises(errors.OutcomeUnknownError):
         client.import_voucher(sales_voucher)
     assert len(http.calls) == 1
+
+
+def _wrapped(outer, inner):
+    """How requests reports a urllib3 failure: outer(MaxRetryError(reason=inner))."""
+    return outer(MaxRetryError(None, "/", reason=inner))
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # urllib3 1.26 reports a reset behind a proxy as ProxyError, after the request left
+        _wrapped(requests.exceptions.ProxyError, ProtocolError("aborted", ConnectionResetError())),
+        # and a TLS failure while reading the answer as SSLError
+        _wrapped(requests.exceptions.SSLError, ssl.SSLError("bad record mac")),
+        requests.exceptions.ChunkedEncodingError("answer cut off"),
+        requests.exceptions.RequestException("anything unforeseen"),
+    ],
+    ids=["proxy-reset", "tls-read", "chunked", "unknown"],
+)
+def test_post_failure_that_may_have_been_sent_is_unknown_and_not_retried(
+    client, http, sales_voucher, sleeps, failure
+):
+    """Only a failure certainly before sending may be retried: a re-POST duplicates."""
+    http.post(ACCOUNTING, body=failure)
+    with pytest.raises(errors.OutcomeUnknownError):
+        client.import_voucher(sales_voucher)
+    assert len(http.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize(
+    "failure, retried",
+    [
+        (_wrapped(requests.exceptions.ProxyError, NewConnectionError(None, "refused")), True),
+        (_wrapped(requests.exceptions.SSLError, ssl.SSLCertVerificationError("bad cert")), False),
+    ],
+    ids=["proxy-unreachable", "certificate-refused"],
+)
+def test_failure_before_sending_is_not_sent(client, http, sales_voucher, sleeps, failure, retried):
+    http.post(ACCOUNTING, body=failure)
+    if retried:
+        http.post(ACCOUNTING, body=INSERTED)
+        assert client.import_voucher(sales_voucher) == "4711"
+        assert len(http.calls) == 2
+    else:
+        with pytest.raises(errors.NotSentError) as caught:
+            client.import_voucher(sales_voucher)
+        assert caught.value.may_have_reached_netvisor is False
+        assert len(http.calls) == 1
 
 
 def test_invalidate_post_after_timeout_not_retried(client, http):
