@@ -1,0 +1,92 @@
+"""Screenshots of the running demo for the README, taken the way a user clicks through it.
+
+Needs Playwright, kept out of the project's requirements (its greenlet clashes with
+Odoo's pin), in a virtualenv of its own, and Debian's Chromium:
+
+    python3 -m venv .local/shots && .local/shots/bin/pip install playwright
+    make demo &          # in another terminal
+    .local/shots/bin/python dev/screenshots.py
+
+It closes the sales period of the demo's first month, so run it on a demo you can
+throw away (`rm -rf .local` starts over).
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def shoot(page, name):
+    page.wait_for_timeout(800)  # let animations settle
+    page.screenshot(path=str(OUT / f"demo_{name}.png"))
+    print(f"docs/screenshots/demo_{name}.png")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", default="http://localhost:8069")
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        page.goto(f"{args.url}/web/login")
+        page.fill("input[name=login]", args.login)
+        page.fill("input[name=password]", args.password)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/odoo**")
+
+        page.goto(f"{args.url}/odoo/settings")
+        page.locator("#netvisor_setting").scroll_into_view_if_needed()
+        page.click("#netvisor_setting button[name='action_netvisor_test_connection']")
+        page.wait_for_selector(".o_notification")
+        shoot(page, "01_settings_test_connection")
+
+        page.click("#netvisor_setting button[name='action_netvisor_open_account_map']")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        shoot(page, "02_account_mapping")
+
+        page.goto(f"{args.url}/odoo/customer-invoices")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        page.click(".o_list_view thead .o_list_record_selector input")
+        page.click(".o_cp_action_menus button:has(.fa-cog)")
+        page.click(
+            ".o-dropdown--menu .o-dropdown-item:has-text('Close accounting period (Netvisor)')"
+        )
+        page.wait_for_selector(".modal button[name='action_confirm']")
+        shoot(page, "03_close_wizard")
+
+        page.click(".modal button[name='action_confirm']")
+        page.wait_for_selector(".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row")
+        for _ in range(30):  # the cron sends in the background; reload until it is done
+            if not page.locator(
+                ".o_field_widget[name='voucher_ids'] .badge:has-text('Pending')"
+            ).count():
+                break
+            time.sleep(2)
+            page.reload()
+            page.wait_for_selector(".o_field_widget[name='voucher_ids'] .o_data_row")
+        shoot(page, "04_closed_period")
+
+        page.goto(f"{args.url}/odoo/customer-invoices")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        shoot(page, "05_invoice_list")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
