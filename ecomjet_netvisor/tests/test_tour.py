@@ -70,6 +70,13 @@ class TestNetvisorTour(AccountTestInvoicingHttpCommon):
                 post=True,
             )
 
+    def setUp(self):
+        super().setUp()
+        # the sandbox outlives each test's rollback: every test starts from an empty ledger
+        org = seed.COMPANY_A.organisation_id
+        self.sandbox.admin("DELETE", f"companies/{org}/vouchers").raise_for_status()
+        self.sandbox.admin("DELETE", "faults").raise_for_status()
+
     def _sandbox_vouchers(self):
         answer = self.sandbox.admin("GET", f"companies/{seed.COMPANY_A.organisation_id}/vouchers")
         answer.raise_for_status()
@@ -118,3 +125,46 @@ class TestNetvisorTour(AccountTestInvoicingHttpCommon):
         )
 
         self.start_tour("/odoo/netvisor-periods", "ecomjet_netvisor_all_sent", login="admin")
+
+    def test_close_purchases_from_the_bill_list(self):
+        self.company.sudo().write(
+            {
+                "netvisor_enabled": True,
+                "netvisor_customer_id": seed.COMPANY_A.customer_id,
+                "netvisor_customer_key": seed.COMPANY_A.customer_key,
+                "netvisor_organisation_id": seed.COMPANY_A.organisation_id,
+            }
+        )
+        self.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        chart = self.env["account.chart.template"]
+        expense, tax = chart.ref("account_4000"), chart.ref("tax_dom_purchase_goods_25_5")
+        bills = self.env["account.move"]
+        for bill_date in (date(2026, 9, 2), date(2026, 9, 20)):
+            bills |= self._create_invoice(
+                move_type="in_invoice",
+                invoice_date=bill_date,
+                partner_id=self.partner_a,
+                invoice_line_ids=[
+                    Command.create(
+                        {
+                            "product_id": self.product_a.id,
+                            "price_unit": 40.0 * bill_date.day,
+                            "account_id": expense.id,
+                            "tax_ids": [Command.set(tax.ids)],
+                        }
+                    )
+                ],
+                post=True,
+            )
+
+        self.start_tour("/odoo/vendor-bills", "ecomjet_netvisor_close_purchases", login="admin")
+
+        self.env.invalidate_all()
+        period = self.env["netvisor.period"].search([("company_id", "=", self.company.id)])
+        self.assertEqual((period.kind, period.date_to), ("purchase", date(2026, 9, 30)))
+        self.assertEqual(period.voucher_ids.move_id, bills)
+        self.assertEqual(self.company.purchase_lock_date, date(2026, 9, 30))
+        self.assertFalse(self.company.sale_lock_date)
+        self._send()
+        self.assertEqual(period.state, "sent")
+        self.assertEqual({v["voucher_class"] for v in self._sandbox_vouchers()}, {"Ostolasku"})

@@ -179,3 +179,41 @@ tours.add("ecomjet_netvisor_all_sent", {
         },
     ],
 });
+
+tours.add("ecomjet_netvisor_close_purchases", {
+    url: "/odoo/vendor-bills",
+    steps: () => [
+        {
+            content: "Select all vendor bills",
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the Actions menu",
+            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Close accounting period (Netvisor)",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Close accounting period (Netvisor))",
+            run: "click",
+        },
+        {
+            content: "From the bill list the wizard proposes purchases",
+            trigger: ".modal div[name='kind'] input:value(Purchases)",
+        },
+        {
+            content: "It sets the purchase lock date",
+            trigger: ".modal .o_field_widget[name='lock_notice']:contains(Purchase Lock Date)",
+        },
+        {
+            content: "Confirm the close",
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The closed purchase period opens with its vouchers",
+            trigger: ".o_form_view:has(.o_field_widget[name='kind']:contains(Purchases)) .o_field_widget[name='voucher_ids'] .o_data_row",
+        },
+    ],
+});
