@@ -265,16 +265,17 @@ class NetvisorPeriod(models.Model):
         try:
             client = company._netvisor_client()
         except UserError as error:
-            # settings missing or wrong: nothing can be sent until the user fixes them
+            # settings missing or wrong: nothing can be sent until the user fixes them; what
+            # may already be in Netvisor keeps its state, so Resend looks it up first
             waiting = Voucher.search(domain)
-            waiting.write(
-                {
-                    "state": "failed",
-                    "retry_requested": False,
-                    "error_category": "CONFIGURATION",
-                    "error_message": str(error),
-                }
-            )
+            values = {
+                "retry_requested": False,
+                "error_category": "CONFIGURATION",
+                "error_message": str(error),
+            }
+            pending = waiting.filtered(lambda v: v.state == "pending")
+            pending.write({**values, "state": "failed"})
+            (waiting - pending).write(values)
             self._send_report_periods(waiting.period_id)
             self._netvisor_commit(commit)
             return 0
@@ -313,7 +314,9 @@ class NetvisorPeriod(models.Model):
 
         ``blocked`` is why the voucher cannot be built (e.g. an account lost its mapping).
         """
-        if voucher.state in ("sending", "uncertain"):
+        if voucher.state in ("sending", "uncertain") or voucher.lookup_needed:
+            # not looked up: a voucher in Sending stays so, any other becomes Uncertain
+            unknown = "sending" if voucher.state == "sending" else "uncertain"
             try:
                 found = [
                     ledger_voucher
@@ -324,11 +327,21 @@ class NetvisorPeriod(models.Model):
                     if ledger_voucher.description.removeprefix(voucher.reference)[:1] in ("", " ")
                 ]
             except errors.AuthenticationFailed as error:
-                self._send_failed(voucher, error, voucher.state)
+                self._send_failed(voucher, error, unknown)
                 self._netvisor_commit(commit)
                 raise _StopCompany() from None
+            except (errors.NotSentError, errors.SystemMaintenance, errors.TechnicalError) as error:
+                # Netvisor away for a while: keep the state and the Resend request, come back
+                voucher.write(
+                    {
+                        "error_category": error.category,
+                        "error_message": voucher.company_id._netvisor_error_text(error),
+                    }
+                )
+                self._netvisor_commit(commit)
+                raise _StopCompany(retry_in=TRANSIENT_RETRY_DELAY) from None
             except errors.NetvisorError as error:
-                self._send_failed(voucher, error, voucher.state)
+                self._send_failed(voucher, error, unknown)
                 return self._netvisor_commit(commit, 1)
             if found:
                 voucher.write(
@@ -337,11 +350,13 @@ class NetvisorPeriod(models.Model):
                         "netvisor_key": found[0].netvisor_key,
                         "sent_on": fields.Datetime.now(),
                         "retry_requested": False,
+                        "lookup_needed": False,
                         "error_category": False,
                         "error_message": False,
                     }
                 )
                 return self._netvisor_commit(commit, 1)
+            voucher.lookup_needed = False  # not in Netvisor: it may be sent
         if blocked:
             voucher.write(
                 {
@@ -365,6 +380,7 @@ class NetvisorPeriod(models.Model):
                 "attempts": voucher.attempts + 1,
                 "request_xml": request_xml,
                 "retry_requested": False,
+                "lookup_needed": True,
                 "error_category": False,
                 "error_message": False,
             }
@@ -387,19 +403,28 @@ class NetvisorPeriod(models.Model):
         except errors.NetvisorError as error:
             self._send_failed(voucher, error, "failed")
         else:
-            voucher.write({"state": "sent", "netvisor_key": key, "sent_on": fields.Datetime.now()})
+            voucher.write(
+                {
+                    "state": "sent",
+                    "netvisor_key": key,
+                    "sent_on": fields.Datetime.now(),
+                    "lookup_needed": False,
+                }
+            )
         return self._netvisor_commit(commit, 1)
 
     @api.model
     def _send_failed(self, voucher, error, state):
-        voucher.write(
-            {
-                "state": state,
-                "retry_requested": False,
-                "error_category": error.category,
-                "error_message": voucher.company_id._netvisor_error_text(error),
-            }
-        )
+        """Record an error; Pending/Failed mean Netvisor surely stored nothing."""
+        values = {
+            "state": state,
+            "retry_requested": False,
+            "error_category": error.category,
+            "error_message": voucher.company_id._netvisor_error_text(error),
+        }
+        if state in ("pending", "failed"):
+            values["lookup_needed"] = False
+        voucher.write(values)
 
     @api.model
     def _netvisor_commit(self, commit, processed=0):

@@ -57,6 +57,13 @@ class NetvisorVoucher(models.Model):
         help="Set by Resend: the sender looks a voucher in Sending or Uncertain up in "
         "Netvisor's ledger before sending it again.",
     )
+    lookup_needed = fields.Boolean(
+        "Look up before sending",
+        readonly=True,
+        copy=False,
+        help="The last request may have reached Netvisor: whatever the state, the sender "
+        "looks the voucher up in Netvisor's ledger before sending it again.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(currency_field="currency_id")
 
