@@ -85,13 +85,16 @@ class NetvisorVoucher(models.Model):
 
     def _prepare_netvisor_vouchers(self):
         """({voucher id: connector Voucher}, problems) for these records, batch-read."""
-        by_move, problems = self._netvisor_build(self.move_id)
+        # the stored reference: the one a ledger lookup searches, even on a copied database
+        references = {rec.move_id.id: rec.reference for rec in self}
+        by_move, problems = self._netvisor_build(self.move_id, references)
         return {rec.id: by_move[rec.move_id.id] for rec in self}, problems
 
     @api.model
-    def _netvisor_build(self, moves):
+    def _netvisor_build(self, moves, references=None):
         """Turn posted moves into connector vouchers, in a few queries for the whole batch.
 
+        ``references``: {move id: reference} of existing vouchers (default: a new one).
         Returns ({move id: Voucher}, problems) where problems is a list of
         (kind, key, move name) triples: kind 'unmapped' (key: account code),
         'not_in_netvisor' (key: account code), 'tax_code' (key: tax name),
@@ -147,7 +150,7 @@ class NetvisorVoucher(models.Model):
                     for (number, code, pct), amount in sums[move.id].items()
                     if amount
                 ),
-                description=self._netvisor_description(move),
+                description=self._netvisor_description(move, (references or {}).get(move.id)),
             )
             try:
                 vouchers.validate_voucher(voucher)
@@ -213,6 +216,7 @@ class NetvisorVoucher(models.Model):
         return move.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
 
     @api.model
-    def _netvisor_description(self, move):
-        parts = [self._netvisor_reference(move.id), move.name, move.partner_id.name or ""]
+    def _netvisor_description(self, move, reference=None):
+        reference = reference or self._netvisor_reference(move.id)
+        parts = [reference, move.name, move.partner_id.name or ""]
         return " ".join(p for p in parts if p)[:DESCRIPTION_LENGTH]

@@ -1,5 +1,6 @@
 """Every posted invoice and bill of a closed period reaches Netvisor once, as booked."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -139,3 +140,20 @@ class TestSendExactlyOnce(NetvisorCommon):
         with self.assertRaises(UserError):
             period.unlink()
         self.assertTrue(period.exists())
+
+    def test_description_carries_the_stored_reference_on_a_copied_database(self):
+        """A database copy gets a new uuid: what it sends still starts with the reference
+        stored at the close, the one the ledger lookup searches for."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        voucher = period.voucher_ids
+        reference = voucher.reference
+        self.env["ir.config_parameter"].sudo().set_param("database.uuid", str(uuid.uuid4()))
+        self.assertNotEqual(
+            self.env["netvisor.voucher"]._netvisor_reference(voucher.move_id.id), reference
+        )
+        self.send()
+        self.assertEqual(voucher.state, "sent")
+        (stored,) = self.ledger()
+        self.assertTrue(stored["description"].startswith(reference + " "), stored["description"])
+        self.assertIn(reference, voucher.request_xml)
