@@ -24,6 +24,31 @@ class TestPeriodCloseChecks(NetvisorCommon):
         self.assertIn(january.name, message)
         self.assertFalse(self.company.sale_lock_date)
 
+    def test_document_posted_into_a_closed_period_blocks_the_next_close(self):
+        """An invoice posted into January after January was closed has no voucher: it would
+        never reach Netvisor, so closing February names it."""
+        self.sale("2025-01-10")
+        self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        self.company.sale_lock_date = False  # an administrator lifts the lock ...
+        late = self.sale("2025-01-20")  # ... and posts into the closed month
+        self.sale("2025-02-05")
+        with self.assertRaises(UserError) as caught:
+            self.close("sale", "2025-02-01", "2025-02-28")
+        message = str(caught.exception)
+        self.assertEqual(message.splitlines()[0], MSG_OUTSIDE)
+        self.assertIn(late.name, message)
+        self.assertIn("already closed period", message)
+        self.assertEqual(self.env["netvisor.period"].search_count([]), 1)
+        self.assertEqual(len(self.ledger()), 1)
+
+    def test_documents_before_the_integration_start_are_not_outside(self):
+        """Documents older than the integration start date are never sent nor reported."""
+        self.sale("2024-12-20")
+        self.sale("2025-01-10")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.assertEqual(period.voucher_count, 1)
+
     def test_unmapped_account_blocks_the_close(self):
         """An account without a Netvisor number is named together with its invoices."""
         account = self.account_revenue.copy({"code": "3019", "name": "Unmapped sales"})

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import date_utils
 
 from ..models.netvisor_period import KIND_OF_MOVE_TYPE, KINDS
@@ -164,37 +165,57 @@ class NetvisorPeriodClose(models.TransientModel):
         return problems
 
     def _check_outside(self):
-        """Posted documents before the period that no closed period covers."""
+        """Posted documents dated before the period that are in no voucher (DESIGN §2): left
+        out of every close so far, or posted into a closed period after its close. Neither
+        would ever reach Netvisor."""
         closed = self.env["netvisor.period"].search(
             [("company_id", "=", self.company_id.id), ("kind", "=", self.kind)]
         )
-        domain = [*self._unsent_domain(self.company_id, self.kind), ("date", "<", self.date_from)]
-        for period in closed:
-            domain += ["|", ("date", "<", period.date_from), ("date", ">", period.date_to)]
+        before = Domain(
+            [*self._unsent_domain(self.company_id, self.kind), ("date", "<", self.date_from)]
+        )
+        in_closed = Domain.OR(
+            [("date", ">=", period.date_from), ("date", "<=", period.date_to)] for period in closed
+        )
+        lines = []
+        shown = self._outside_names(before & ~in_closed)
+        if shown:
+            lines.append(
+                self.env._(
+                    "Close the earlier period first (from %(day)s). Documents dated before "
+                    "the period that no closed period contains: %(names)s",
+                    day=fields.Date.to_string(shown[0]),
+                    names=shown[1],
+                )
+            )
+        shown = self._outside_names(before & in_closed)
+        if shown:
+            lines.append(
+                self.env._(
+                    "Documents dated in an already closed period but posted after its close, "
+                    "so never sent: %s. Reset them to draft and give them an accounting date "
+                    "in this period, or cancel them.",
+                    shown[1],
+                )
+            )
+        if not lines:
+            return []
+        message = self.env._(
+            "The accounting period closing contains transactions outside the selected period!"
+        )
+        return ["\n".join([message, *lines])]
+
+    def _outside_names(self, domain):
+        """(first date, names) of the documents found, counted in SQL; None when none."""
         Move = self.env["account.move"]
         count = Move.search_count(domain)
         if not count:
-            return []
+            return None
         shown = Move.search(domain, order="date, id", limit=NAMES_SHOWN)
         names = ", ".join(shown.mapped("name"))
         if count > len(shown):
             names += f" (+{count - len(shown)})"
-        return [
-            "\n".join(
-                [
-                    self.env._(
-                        "The accounting period closing contains transactions outside the "
-                        "selected period!"
-                    ),
-                    self.env._(
-                        "Close the earlier period first (from %(day)s). Documents dated before "
-                        "the period that no closed period contains: %(names)s",
-                        day=fields.Date.to_string(shown[0].date),
-                        names=names,
-                    ),
-                ]
-            )
-        ]
+        return shown[0].date, names
 
     def _check_build(self, build_problems):
         """Unmapped accounts, taxes without a code and vouchers Netvisor would refuse."""
