@@ -13,7 +13,7 @@ setup(
     license="LGPL-3",
     python_requires=">=3.10",
     packages=["ecomjet_netvisor.netvisor", "netvisor_sandbox"],
-    package_data={"netvisor_sandbox": ["data/*", "README.md"]},
+    package_data={"netvisor_sandbox": ["README.md"]},
     install_requires=["requests>=2.25", "lxml>=4.8"],
     entry_points={"console_scripts": ["netvisor-sandbox=netvisor_sandbox.__main__:main"]},
 )

@@ -6,6 +6,8 @@ copies keys around.
 
 import csv
 import datetime
+import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +117,55 @@ PERIODS = (
     ("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
 )
 
-CHART_FILE = Path(__file__).with_name("data") / "chart_fi.csv"
+ODOO_CHART = Path("l10n_fi") / "data" / "template" / "account.account-fi.csv"
+
+# The sandbox's own compact chart, for a machine without Odoo: the default accounts above
+# and what a small company's invoices and bills use. With Odoo installed, the sandbox
+# takes the full l10n_fi chart of that installation instead (see chart_file()).
+BUILTIN_CHART = (
+    ("1521", "Aineet ja tarvikkeet", "Materials and supplies"),
+    ("1701", "Myyntisaamiset", "Trade receivables"),
+    ("1702", "Myyntilaskujen jaksotukset", "Sales invoice accruals"),
+    ("1763", "Arvonlisäverosaamiset", "VAT receivable"),
+    ("1849", "Ostolaskujen jaksotukset", "Purchase invoice accruals"),
+    ("1910", "Pankkitili", "Bank account"),
+    ("2861", "Saadut ennakot", "Advances received"),
+    ("2871", "Ostovelat", "Trade payables"),
+    ("2930", "Arvonlisäverovelka", "VAT payable"),
+    ("2939", "Myynnin arvonlisävero", "Output VAT"),
+    ("2948", "Verotili", "Tax account"),
+    ("3000", "Myynti", "Sales"),
+    ("3350", "Tavaramyynti EU-maihin", "Sales of goods to EU countries"),
+    ("3360", "Palvelumyynti EU-maihin", "Sales of services to EU countries"),
+    ("3380", "Myynti EU:n ulkopuolelle", "Sales outside the EU"),
+    ("3400", "Rakennuspalvelujen myynti", "Sales of construction services"),
+    ("3500", "Myynnin alennukset", "Sales discounts"),
+    ("3580", "Myynnin kurssierot", "Sales exchange differences"),
+    ("4000", "Ostot", "Purchases"),
+    ("4110", "Tavaraostot EU-maista", "Purchases of goods from EU countries"),
+    ("4120", "Palveluostot EU-maista", "Purchases of services from EU countries"),
+    ("4130", "Ostot EU:n ulkopuolelta", "Purchases outside the EU"),
+    ("4140", "Rakennuspalvelujen ostot", "Purchases of construction services"),
+    ("4230", "Ostojen alennukset", "Purchase discounts"),
+    ("4370", "Ostojen kurssierot", "Purchase exchange differences"),
+    ("4450", "Ulkopuoliset palvelut", "External services"),
+    ("7680", "Toimistotarvikkeet", "Office supplies"),
+    ("8570", "Pyöristyserot", "Rounding differences"),
+    ("9170", "Perintäkulut", "Collection costs"),
+)
+
+
+def chart_file():
+    """Where the chart comes from: NETVISOR_SANDBOX_CHART, else the installed Odoo's l10n_fi
+    chart (located, not imported), else None for the built-in chart."""
+    if os.environ.get("NETVISOR_SANDBOX_CHART"):
+        return Path(os.environ["NETVISOR_SANDBOX_CHART"])
+    spec = importlib.util.find_spec("odoo")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        for addons in (Path(location) / "addons", Path(location).parent / "addons"):
+            if (addons / ODOO_CHART).is_file():
+                return addons / ODOO_CHART
+    return None
 
 
 def default_vat_code(number: str) -> str:
@@ -128,8 +178,20 @@ def default_vat_code(number: str) -> str:
 
 
 def chart_accounts():
-    """Yield (number, name_fi, name_en, is_active) for every posting account."""
-    with CHART_FILE.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            yield row["number"], row["name_fi"], row["name_en"], True
+    """Yield (number, name_fi, name_en, is_active) for every posting account.
+
+    A chart file is Odoo's template CSV (code, name@fi, name) or the same with the
+    columns number, name_fi, name_en.
+    """
+    path = chart_file()
+    if path is None:
+        for number, name_fi, name_en in BUILTIN_CHART:
+            yield number, name_fi, name_en, True
+    else:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                number = row.get("code") or row["number"]
+                name_fi = (row.get("name@fi") or row.get("name_fi") or "").strip()
+                name_en = (row.get("name_en") or row.get("name") or "").strip()
+                yield number, name_fi or name_en, name_en, True
     yield (*INACTIVE_ACCOUNT, False)

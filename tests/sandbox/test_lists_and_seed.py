@@ -17,22 +17,18 @@ L10N_FI_CHART = Path("l10n_fi/data/template/account.account-fi.csv")
 
 
 def _odoo_l10n_fi_chart() -> Path:
-    """The l10n_fi chart of the installed Odoo, else of the read-only reference tree."""
-    candidates = [Path("/tmp/odoo-peek/odoo-19.0/addons") / L10N_FI_CHART]
-    spec = importlib.util.find_spec("odoo")
-    if spec and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            candidates.insert(0, Path(location) / "addons" / L10N_FI_CHART)
-            candidates.insert(1, Path(location).parent / "addons" / L10N_FI_CHART)
-    for path in candidates:
-        if path.exists():
-            return path
-    raise AssertionError(f"Odoo's l10n_fi chart not found in {candidates}")
+    """The l10n_fi chart of the installed Odoo: the sandbox must find it by itself."""
+    path = seed.chart_file()
+    assert path is not None and path.parts[-4:] == L10N_FI_CHART.parts, path
+    return path
 
 
 def _seed_chart():
-    with seed.CHART_FILE.open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return [
+        {"number": number, "name_fi": name_fi, "name_en": name_en}
+        for number, name_fi, name_en, active in seed.chart_accounts()
+        if active
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +51,28 @@ def test_every_chart_account_is_an_active_posting_account(accounts):
         assert account.findtext("IsActive") == "1"
 
 
-def test_chart_file_matches_odoo_l10n_fi_codes_and_names():
-    """Guards the copy against drift: every l10n_fi code with its Finnish name."""
+def test_chart_is_odoo_l10n_fi_codes_and_names():
+    """With Odoo installed, the seeded chart is its l10n_fi chart, number for number."""
     with _odoo_l10n_fi_chart().open(encoding="utf-8") as handle:
         odoo = {r["code"]: r["name@fi"].strip() for r in csv.DictReader(handle)}
     assert {r["number"]: r["name_fi"] for r in _seed_chart()} == odoo
+
+
+def test_builtin_chart_without_odoo_holds_every_default_account(monkeypatch):
+    """A sandbox on a machine without Odoo still seeds a usable chart."""
+    monkeypatch.delenv("NETVISOR_SANDBOX_CHART", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert seed.chart_file() is None
+    numbers = {r["number"] for r in _seed_chart()}
+    assert set(seed.DEFAULT_ACCOUNTS.values()) <= numbers
+    assert {"1701", "1763", "2871", "2930", "2939", "3000", "4000"} <= numbers
+
+
+def test_chart_file_from_environment_in_either_column_format(monkeypatch, tmp_path):
+    chart = tmp_path / "chart.csv"
+    chart.write_text("number,name_fi,name_en\n3001,Myynti 2,Sales 2\n", encoding="utf-8")
+    monkeypatch.setenv("NETVISOR_SANDBOX_CHART", str(chart))
+    assert _seed_chart() == [{"number": "3001", "name_fi": "Myynti 2", "name_en": "Sales 2"}]
 
 
 def test_company_default_accounts_exist_as_active_accounts(accounts):
