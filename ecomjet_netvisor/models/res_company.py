@@ -1,3 +1,4 @@
+import re
 import threading
 
 from odoo import fields, models, tools
@@ -10,6 +11,16 @@ NETVISOR_URLS = {
     "test": "https://isvapi.netvisor.fi",
 }
 SENDER = "Odoo ecomjet_netvisor"
+
+#: Netvisor's texts (Finnish, English) refusing an account of a voucher line; one group
+#: holds the account number. Netvisor's exact wording is unconfirmed (API.md §3.3).
+ACCOUNT_REFUSED = re.compile(
+    r"account not found with account number:?\s*([^\s,;]+)"
+    r"|account ([^\s,;]+) (?:is not active|is an account group)"
+    r"|tiliä ei löydy tilinumerolla:?\s*([^\s,;]+)"
+    r"|tili ([^\s,;]+) (?:ei ole käytössä|on tiliryhmä)",
+    re.IGNORECASE,
+)
 
 #: One connector client (one HTTP session with keep-alive) per database, company and
 #: thread; replaced when the company's settings change.
@@ -150,7 +161,24 @@ class ResCompany(models.Model):
 
     def _netvisor_error_text(self, error):
         """A translated plain-language explanation of a connector error (never keys)."""
-        if isinstance(error, errors.ServiceAccessError):
+        refused = isinstance(error, errors.InvalidData) and ACCOUNT_REFUSED.search(
+            error.netvisor_text
+        )
+        if refused:
+            number = next(group for group in refused.groups() if group).rstrip(".")
+            explanation = "\n".join(
+                [
+                    self.env._(
+                        "An error occurred in the accounting integration. The account was not "
+                        "found in the Netvisor chart of accounts."
+                    ),
+                    self.env._(
+                        "Netvisor's chart of accounts has no account %s: correct the mapping.",
+                        number,
+                    ),
+                ]
+            )
+        elif isinstance(error, errors.ServiceAccessError):
             explanation = self.env._(
                 "Netvisor refused access. The Netvisor API needs the Professional or Premium "
                 "service package, and the API user must be allowed the accounting resources "

@@ -71,6 +71,22 @@ class TestPeriodCloseChecks(NetvisorCommon):
         self.assertEqual(message.splitlines()[0], MSG_ACCOUNT)
         self.assertIn("3019", message)
 
+    def test_mapping_typed_by_hand_is_checked_against_netvisors_chart(self):
+        """A mapping entered by hand counts as found until Netvisor is asked: the close asks
+        for the chart and refuses numbers that are missing or inactive there."""
+        mapping = self.env["netvisor.account.map"].search(
+            [("account_id", "=", self.account_revenue.id)]
+        )
+        invoice = self.sale("2025-01-10")
+        for number in ("3019", "3999"):  # not in the sandbox's chart; inactive there
+            with self.subTest(number=number):
+                mapping.netvisor_account_number = number
+                self.assertTrue(mapping.netvisor_account_found)
+                message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
+                self.assertEqual(message.splitlines()[0], MSG_ACCOUNT)
+                self.assertIn(number, message)
+                self.assertIn(invoice.name, message)
+
     def test_period_locked_in_netvisor_blocks_the_close(self):
         """Netvisor's own lock date is asked first, so a locked month is never sent."""
         self.sandbox.admin(

@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .common import NetvisorCommon
+from .common import MSG_ACCOUNT, NetvisorCommon
 
 
 @tagged("post_install", "-at_install")
@@ -132,3 +132,27 @@ class TestResendAfterFailure(NetvisorCommon):
         self.send()
         self.assertEqual(voucher.state, "sent")
         self.assertEqual(len(self.ledger()), 1)
+
+    def assert_account_refused_at_sending(self, number):
+        """Close with a good mapping, then map to ``number``: Netvisor's INVALID_DATA for
+        the account reads as the mapping error and names the account."""
+        mapping = self.env["netvisor.account.map"].search(
+            [("account_id", "=", self.account_revenue.id)]
+        )
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        mapping.netvisor_account_number = number  # changed after the close's check
+        self.send()
+        voucher = period.voucher_ids
+        self.assertEqual((voucher.state, voucher.error_category), ("failed", "INVALID_DATA"))
+        self.assertEqual(voucher.error_message.splitlines()[0], MSG_ACCOUNT)
+        self.assertIn(number, voucher.error_message.splitlines()[1])
+        self.assertFalse(self.ledger())
+
+    def test_account_missing_in_netvisor_at_sending_finnish_interface(self):
+        self.assertEqual(self.company.netvisor_language, "FI")
+        self.assert_account_refused_at_sending("3019")
+
+    def test_account_inactive_in_netvisor_at_sending_english_interface(self):
+        self.company.netvisor_language = "EN"
+        self.assert_account_refused_at_sending("3999")

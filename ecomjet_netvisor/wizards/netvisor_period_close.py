@@ -123,11 +123,13 @@ class NetvisorPeriodClose(models.TransientModel):
         problems += self._check_sequence()
         problems += self._check_outside()
         moves = self._moves_to_send()
-        _vouchers, build_problems = self.env["netvisor.voucher"]._netvisor_build(moves)
-        problems += self._check_build(build_problems)
+        built, build_problems = self.env["netvisor.voucher"]._netvisor_build(moves)
+        remote_problems = []
         if remote and not company._netvisor_problems():
-            problems += self._check_netvisor()
-        return problems
+            remote_problems, refused = self._check_netvisor(built, moves)
+            build_problems += refused
+        problems += self._check_build(build_problems)
+        return problems + remote_problems
 
     def _check_sequence(self):
         """Periods of a kind follow each other without gaps or overlaps."""
@@ -268,13 +270,33 @@ class NetvisorPeriodClose(models.TransientModel):
             problems.append("\n".join(lines))
         return problems
 
-    def _check_netvisor(self):
-        """Netvisor's own lock date and periods, asked before anything is sent."""
+    def _check_netvisor(self, built, moves):
+        """Ask Netvisor before anything is sent: its lock date and periods, and whether every
+        account the vouchers use is active in its chart (a mapping typed by hand is checked
+        nowhere else). Returns (problems, build problems of the refused accounts)."""
         failed = self.env._("Sending invoices to Netvisor failed.")
         try:
-            info = self.company_id._netvisor_client().get_accounting_periods()
+            client = self.company_id._netvisor_client()
+            info = client.get_accounting_periods()
+            chart = client.get_account_list() if built else None
         except errors.NetvisorError as error:
-            return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"]
+            return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"], []
+        refused = []
+        if chart:
+            active = {
+                a.number for a in chart.accounts if a.account_type == "account" and a.is_active
+            }
+            names = {move.id: move.name for move in moves}
+            refused = [
+                ("not_in_netvisor", line.account_number, names[move_id])
+                for move_id, voucher in built.items()
+                for line in voucher.lines
+                if line.account_number not in active
+            ]
+        return self._check_netvisor_periods(info, failed), refused
+
+    def _check_netvisor_periods(self, info, failed):
+        """Netvisor's own lock date and accounting periods."""
         locks = [d for d in (info.accounting_lock_date, info.vat_lock_date) if d]
         if locks and max(locks) >= self.date_from:
             return [
