@@ -42,11 +42,7 @@ def odoo_command(*args):
 
 
 def run(args, connection, check=True, **kwargs):
-    """Run odoo-bin with our configuration; returns the CompletedProcess."""
-    env = {**os.environ, **connection.env(), **kwargs.pop("env", {})}
-    cmd = (
-        odoo_command(*args[:1], "-c", str(CONFIG), *args[1:])
-        if args and not args[0].startswith("-")
-        else odoo_command("-c", str(CONFIG), *args)
-    )
-    return subprocess.run(cmd, env=env, check=check, cwd=ROOT, **kwargs)
+    """Run odoo-bin with our configuration (through ODOO_RC, so that subcommands such as
+    `shell` or `i18n export` take it too); returns the CompletedProcess."""
+    env = {**os.environ, **connection.env(), "ODOO_RC": str(CONFIG), **kwargs.pop("env", {})}
+    return subprocess.run(odoo_command(*args), env=env, check=check, cwd=ROOT, **kwargs)

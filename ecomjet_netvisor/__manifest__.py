@@ -1,4 +1,3 @@
-# ruff: noqa: B018
 {
     "name": "Netvisor accounting integration",
     "summary": "Close monthly sales and purchase periods and send them to Visma Netvisor "

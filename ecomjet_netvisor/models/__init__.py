@@ -1,4 +1,4 @@
-from . import (  # noqa: F401
+from . import (
     account_chart_template,
     account_move,
     account_tax,

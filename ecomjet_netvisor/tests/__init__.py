@@ -1,4 +1,4 @@
-from . import (  # noqa: F401
+from . import (
     test_access_rights,
     test_i18n_complete,
     test_multi_company,

@@ -1,1 +1,1 @@
-from . import netvisor_period_close  # noqa: F401
+from . import netvisor_period_close
