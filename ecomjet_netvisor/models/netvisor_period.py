@@ -1,5 +1,6 @@
 import logging
 import uuid
+from collections import defaultdict
 from datetime import timedelta
 
 import psycopg2
@@ -268,14 +269,17 @@ class NetvisorPeriod(models.Model):
             # settings missing or wrong: nothing can be sent until the user fixes them; what
             # may already be in Netvisor keeps its state, so Resend looks it up first
             waiting = Voucher.search(domain)
-            values = {
-                "retry_requested": False,
-                "error_category": "CONFIGURATION",
-                "error_message": str(error),
-            }
-            pending = waiting.filtered(lambda v: v.state == "pending")
-            pending.write({**values, "state": "failed"})
-            (waiting - pending).write(values)
+            for period in waiting.period_id:
+                translated = period._netvisor_in_lang()._netvisor_config_error(company)
+                values = {
+                    "retry_requested": False,
+                    "error_category": "CONFIGURATION",
+                    "error_message": translated or str(error),
+                }
+                vouchers = waiting.filtered(lambda v, p=period: v.period_id == p)
+                pending = vouchers.filtered(lambda v: v.state == "pending")
+                pending.write({**values, "state": "failed"})
+                (vouchers - pending).write(values)
             self._send_report_periods(waiting.period_id)
             self._netvisor_commit(commit)
             return 0
@@ -289,13 +293,19 @@ class NetvisorPeriod(models.Model):
                 break
             periods |= batch.period_id
             data, problems = batch._prepare_netvisor_vouchers()
-            blocked = Voucher._netvisor_problem_texts(problems)
+            problems_of = defaultdict(list)
+            for problem in problems:
+                problems_of[problem[2]].append(problem)
+            envs = {period.id: period._netvisor_in_lang().env for period in batch.period_id}
             try:
                 for voucher in batch:
                     handled += 1
-                    remaining = self._send_one(
-                        client, voucher, data[voucher.id], blocked.get(voucher.move_id.name), commit
-                    )
+                    # texts in the closer's language, not the cron user's
+                    voucher = voucher.with_env(envs[voucher.period_id.id])
+                    name, blocked = voucher.move_id.name, None
+                    if problems_of[name]:
+                        blocked = voucher._netvisor_problem_texts(problems_of[name])[name]
+                    remaining = self._send_one(client, voucher, data[voucher.id], blocked, commit)
                     if remaining <= 0:
                         raise _StopCompany(retry_in=timedelta(0))
             except _StopCompany as stop:
@@ -426,6 +436,21 @@ class NetvisorPeriod(models.Model):
             values["lookup_needed"] = False
         voucher.write(values)
 
+    def _netvisor_in_lang(self):
+        """This period in the language of whoever closed it (else the company's): the cron
+        that writes the sender's errors, chatter and activity runs as a user nobody reads."""
+        self.ensure_one()
+        lang = self.closed_by_id.lang or self.company_id.partner_id.lang
+        return self.with_context(lang=lang) if lang else self
+
+    def _netvisor_config_error(self, company):
+        """The company's settings error in this environment's language (None: no error)."""
+        try:
+            company.with_env(self.env)._netvisor_client()
+        except UserError as error:
+            return str(error)
+        return None
+
     @api.model
     def _netvisor_commit(self, commit, processed=0):
         """Commit the sender's progress (a no-op inside tests); return the time left."""
@@ -437,10 +462,11 @@ class NetvisorPeriod(models.Model):
     def _send_report_periods(self, periods):
         """Tell each period's chatter how sending went; failures get an activity."""
         for period in periods:
+            period = period._netvisor_in_lang()
             vouchers = period.voucher_ids
             problems = vouchers.filtered(lambda v: v.state in ("failed", "uncertain"))
             lines = [
-                self.env._(
+                period.env._(
                     "Netvisor: %(sent)s of %(total)s vouchers sent.",
                     sent=period.sent_count,
                     total=period.voucher_count,
@@ -450,13 +476,13 @@ class NetvisorPeriod(models.Model):
                 f"{v.move_id.name} ({v.error_category or v.state})" for v in problems
             )
             if problems:
-                lines += [self.env._("Sending invoices to Netvisor failed."), details]
+                lines += [period.env._("Sending invoices to Netvisor failed."), details]
             period.message_post(body=Markup("<br/>").join(lines))
             user = period.closed_by_id
             if problems and user and user not in period.activity_ids.user_id:
                 period.activity_schedule(
                     "mail.mail_activity_data_todo",
                     user_id=user.id,
-                    summary=self.env._("Sending invoices to Netvisor failed."),
+                    summary=period.env._("Sending invoices to Netvisor failed."),
                     note=details,
                 )

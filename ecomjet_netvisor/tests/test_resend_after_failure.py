@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from .common import MSG_ACCOUNT, NetvisorCommon
+from .common import MSG_ACCOUNT, MSG_SENDING, NetvisorCommon
 
 
 @tagged("post_install", "-at_install")
@@ -156,3 +156,32 @@ class TestResendAfterFailure(NetvisorCommon):
     def test_account_inactive_in_netvisor_at_sending_english_interface(self):
         self.company.netvisor_language = "EN"
         self.assert_account_refused_at_sending("3999")
+
+    def send_as_english_cron(self):
+        """The cron runs as a user whose language nobody reads; here English."""
+        self.env["netvisor.period"].with_context(lang="en_US")._send_pending(commit=False)
+
+    def test_sender_writes_in_the_language_of_whoever_closed_the_period(self):
+        """Errors, chatter and activity written by the cron speak the closer's language."""
+        self.env["res.lang"]._activate_lang("fi_FI")
+        self.env.user.lang = "fi_FI"
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-01-31"}
+        )
+        self.send_as_english_cron()
+        voucher = period.voucher_ids
+        self.assertEqual(voucher.error_category, "PERIOD_LOCK")
+        self.assertIn("Kausi on lukittu Netvisorissa.", voucher.error_message)
+        self.assertNotIn("The period is locked in Netvisor.", voucher.error_message)
+        failed_fi = "Laskujen lähetys Netvisoriin epäonnistui."
+        self.assertTrue(any(failed_fi in (m.body or "") for m in period.message_ids))
+        self.assertFalse(any(MSG_SENDING in (m.body or "") for m in period.message_ids))
+        self.assertEqual(period.activity_ids.summary, failed_fi)
+
+        self.company.netvisor_enabled = False  # a settings error, in Finnish too
+        period.action_resend()
+        self.send_as_english_cron()
+        self.assertEqual(voucher.error_category, "CONFIGURATION")
+        self.assertIn("Netvisor-integraatio ei ole käytössä", voucher.error_message)
