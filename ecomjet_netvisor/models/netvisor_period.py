@@ -378,7 +378,7 @@ class NetvisorPeriod(models.Model):
             )
             return self._netvisor_commit(commit, 1)
         try:
-            request_xml = client.build_voucher_xml(data).decode("utf-8")
+            request_xml = client.build_voucher_xml(data)  # built once: stored and sent
         except errors.VoucherValidationError as error:
             self._send_failed(voucher, error, "failed")
             return self._netvisor_commit(commit, 1)
@@ -388,7 +388,7 @@ class NetvisorPeriod(models.Model):
                 "state": "sending",
                 "transaction_id": transaction_id,
                 "attempts": voucher.attempts + 1,
-                "request_xml": request_xml,
+                "request_xml": request_xml.decode("utf-8"),
                 "retry_requested": False,
                 "lookup_needed": True,
                 "error_category": False,
@@ -397,7 +397,7 @@ class NetvisorPeriod(models.Model):
         )
         self._netvisor_commit(commit)
         try:
-            key = client.import_voucher(data, transaction_id=transaction_id)
+            key = client.import_voucher(data, transaction_id=transaction_id, xml=request_xml)
         except (errors.OutcomeUnknownError, errors.BadResponseError) as error:
             self._send_failed(voucher, error, "uncertain")
         except errors.AuthenticationFailed as error:

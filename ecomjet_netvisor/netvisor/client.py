@@ -391,15 +391,19 @@ class NetvisorClient:
     def build_voucher_xml(self, voucher):
         return vouchers.build_voucher_xml(voucher)
 
-    def import_voucher(self, voucher, transaction_id=None):
+    def import_voucher(self, voucher, transaction_id=None, xml=None):
         """POST accounting.nv; return the new voucher's Netvisor key.
 
+        ``xml``: the bytes ``build_voucher_xml(voucher)`` already returned, sent as they
+        are, so a caller that stores the request builds it once.
         Never re-sent after an unknown outcome (OutcomeUnknownError / BadResponseError):
         Netvisor has no idempotency, so the caller must look the voucher up first.
         """
         if transaction_id is not None and not _TRANSACTION_ID.fullmatch(str(transaction_id)):
             raise ValueError("transaction id must be 1-50 characters of A-Z, a-z, 0-9 and '-'")
-        body = vouchers.build_voucher_xml(voucher)
+        if xml is not None and not isinstance(xml, bytes):
+            raise TypeError("xml must be the bytes build_voucher_xml returned")
+        body = vouchers.build_voucher_xml(voucher) if xml is None else xml
         root = self._request("POST", "accounting.nv", body=body, transaction_id=transaction_id)
         return responses.parse_inserted_key(root)
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import date
 from decimal import Decimal
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -12,6 +13,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.ecomjet_netvisor.models.netvisor_period import SEND_LOCK_NAMESPACE
+from odoo.addons.ecomjet_netvisor.netvisor import vouchers as netvisor_vouchers
 
 from .common import NetvisorCommon
 
@@ -157,3 +159,20 @@ class TestSendExactlyOnce(NetvisorCommon):
         (stored,) = self.ledger()
         self.assertTrue(stored["description"].startswith(reference + " "), stored["description"])
         self.assertIn(reference, voucher.request_xml)
+
+    def test_request_is_built_once_and_stored_as_sent(self):
+        """The XML kept on the voucher is the very request sent, built a single time."""
+        self.sale("2025-01-03")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        built = []
+        build = netvisor_vouchers.build_voucher_xml
+
+        def counting_build(voucher):
+            built.append(build(voucher))
+            return built[-1]
+
+        with patch.object(netvisor_vouchers, "build_voucher_xml", counting_build):
+            self.send()
+        self.assertEqual(period.voucher_ids.state, "sent")
+        self.assertEqual(len(built), 1)
+        self.assertEqual(period.voucher_ids.request_xml, built[0].decode("utf-8"))

@@ -7,7 +7,7 @@ import pytest
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from ecomjet_netvisor.netvisor import NetvisorClient, errors
+from ecomjet_netvisor.netvisor import NetvisorClient, errors, vouchers
 from tests.connector.netvisor_test_support import (
     EMPTY_LEDGER,
     INSERTED,
@@ -347,6 +347,25 @@ def test_import_voucher_posts_the_built_xml_and_returns_the_key(client, http, sa
     request = http.calls[0].request
     assert request.body == client.build_voucher_xml(sales_voucher)
     assert request.headers["Content-Type"] == "text/xml; charset=utf-8"
+
+
+def test_import_voucher_sends_the_xml_the_caller_built_once(
+    client, http, sales_voucher, monkeypatch
+):
+    """The sender stores the request it sends: the same bytes, not built a second time."""
+    http.post(ACCOUNTING, body=INSERTED)
+    xml = client.build_voucher_xml(sales_voucher)
+    builds = []
+    monkeypatch.setattr(vouchers, "build_voucher_xml", builds.append)
+    assert client.import_voucher(sales_voucher, transaction_id="odoo-7-3", xml=xml) == "4711"
+    assert http.calls[0].request.body == xml
+    assert builds == []
+
+
+def test_import_voucher_refuses_xml_that_is_not_bytes(client, http, sales_voucher):
+    with pytest.raises(TypeError):
+        client.import_voucher(sales_voucher, xml=client.build_voucher_xml(sales_voucher).decode())
+    assert not http.calls
 
 
 def test_invalidate_posts_keys_and_comment(client, http):
