@@ -1,31 +1,36 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 
-#: Netvisor VAT codes (API.md §5) with their labels; the connector's ``vat`` module holds
-#: which percents each code accepts.
-NETVISOR_VAT_CODES = [
-    ("NONE", "NONE - No VAT processing"),
-    ("KOMY", "KOMY - Domestic sales"),
-    ("KOMY0", "KOMY0 - Domestic sales 0 %"),
-    ("EUMY", "EUMY - EU sales (goods)"),
-    ("EUPM309", "EUPM309 - EU service sales (box 309)"),
-    ("EUPM312", "EUPM312 - EU service sales (box 312)"),
-    ("EUUM", "EUUM - Sales outside the EU"),
-    ("MUUL", "MUUL - Other VAT-free turnover (box 310)"),
-    ("RAMY", "RAMY - Sale of construction services (reverse charge)"),
-    ("KOOS", "KOOS - Domestic purchase"),
-    ("EUOS", "EUOS - EU purchase (goods)"),
-    ("EUPO", "EUPO - EU service purchase"),
-    ("EUUO", "EUUO - Purchase from outside the EU"),
-    ("EVTO", "EVTO - Non-deductible EU goods purchase"),
-    ("EVPO", "EVPO - Non-deductible EU service purchase"),
-    ("RAOS", "RAOS - Purchase of construction services (reverse charge)"),
-    ("EVRO", "EVRO - Non-deductible purchase of construction services"),
-    ("KAVE", "KAVE - Domestic reverse charge"),
-    ("EVKV", "EVKV - Non-deductible reverse tax liability"),
-    ("MAAL", "MAAL - Import VAT, outside the EU"),
-    ("EVMA", "EVMA - Non-deductible import VAT, outside the EU"),
-    ("100", "100 - 100 % deductible tax"),
-]
+from ..netvisor import vat
+
+#: English labels of the Netvisor VAT codes (translated through the selection); the codes
+#: and their order come from the connector's table, which also holds the allowed percents.
+VAT_CODE_LABELS = {
+    "NONE": "NONE - No VAT processing",
+    "KOMY": "KOMY - Domestic sales",
+    "KOMY0": "KOMY0 - Domestic sales 0 %",
+    "EUMY": "EUMY - EU sales (goods)",
+    "EUPM309": "EUPM309 - EU service sales (box 309)",
+    "EUPM312": "EUPM312 - EU service sales (box 312)",
+    "EUUM": "EUUM - Sales outside the EU",
+    "MUUL": "MUUL - Other VAT-free turnover (box 310)",
+    "RAMY": "RAMY - Sale of construction services (reverse charge)",
+    "KOOS": "KOOS - Domestic purchase",
+    "EUOS": "EUOS - EU purchase (goods)",
+    "EUPO": "EUPO - EU service purchase",
+    "EUUO": "EUUO - Purchase from outside the EU",
+    "EVTO": "EVTO - Non-deductible EU goods purchase",
+    "EVPO": "EVPO - Non-deductible EU service purchase",
+    "RAOS": "RAOS - Purchase of construction services (reverse charge)",
+    "EVRO": "EVRO - Non-deductible purchase of construction services",
+    "KAVE": "KAVE - Domestic reverse charge",
+    "EVKV": "EVKV - Non-deductible reverse tax liability",
+    "MAAL": "MAAL - Import VAT, outside the EU",
+    "EVMA": "EVMA - Non-deductible import VAT, outside the EU",
+    "100": "100 - 100 % deductible tax",
+}
+NETVISOR_VAT_CODES = [(code, VAT_CODE_LABELS[code]) for code in vat.VAT_CODES]
 
 #: The Netvisor code of each tax of Odoo's Finnish chart (l10n_fi template xml ids).
 L10N_FI_TAX_CODES = {
@@ -102,5 +107,8 @@ class AccountTax(models.Model):
         )
         code_of_tax = {d.res_id: L10N_FI_TAX_CODES[d.name.split("_", 1)[1]] for d in data}
         taxes = self.sudo().with_context(active_test=False).browse(code_of_tax)
+        ids_by_code = defaultdict(list)
         for tax in taxes.exists().filtered(lambda t: not t.netvisor_vat_code):
-            tax.netvisor_vat_code = code_of_tax[tax.id]
+            ids_by_code[code_of_tax[tax.id]].append(tax.id)
+        for code, ids in ids_by_code.items():  # one write per code, not per tax
+            taxes.browse(ids).write({"netvisor_vat_code": code})

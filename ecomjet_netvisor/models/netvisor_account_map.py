@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -57,14 +59,14 @@ class NetvisorAccountMap(models.Model):
             if acc.number and acc.account_type == "account" and acc.is_active
         }
         maps = self.with_context(active_test=False).search([("company_id", "=", company.id)])
+        ids_by_value = defaultdict(list)
         for mapping in maps:
             number = mapping.netvisor_account_number
-            mapping.write(
-                {
-                    "netvisor_account_found": number in names,
-                    "netvisor_account_name": names.get(number),
-                }
-            )
+            value = (number in names, names.get(number) or False)
+            if value != (mapping.netvisor_account_found, mapping.netvisor_account_name):
+                ids_by_value[value].append(mapping.id)
+        for (found, name), ids in ids_by_value.items():  # what changed, one write per value
+            maps.browse(ids).write({"netvisor_account_found": found, "netvisor_account_name": name})
         accounts = (
             self.env["account.account"]
             .with_company(company)

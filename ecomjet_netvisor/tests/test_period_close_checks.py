@@ -87,6 +87,32 @@ class TestPeriodCloseChecks(NetvisorCommon):
                 self.assertIn(number, message)
                 self.assertIn(invoice.name, message)
 
+    def test_fetching_the_chart_flags_only_what_changed(self):
+        """Fetch Netvisor chart flags numbers Netvisor lacks and clears the flag once the
+        number is corrected; the other mappings keep their names."""
+        Map = self.env["netvisor.account.map"]
+        revenue, expense = (
+            Map.search([("account_id", "=", account.id)])
+            for account in (self.account_revenue, self.account_expense)
+        )
+        names_before = {m.id: m.netvisor_account_name for m in Map.search([])}
+        revenue.netvisor_account_number = "3019"
+        expense.netvisor_account_number = "3999"  # inactive in Netvisor
+        Map.action_fetch_netvisor_chart()
+        for mapping in revenue | expense:
+            self.assertFalse(mapping.netvisor_account_found)
+            self.assertFalse(mapping.netvisor_account_name)
+        others = Map.search([("id", "not in", (revenue | expense).ids)])
+        self.assertTrue(all(others.mapped("netvisor_account_found")))
+        self.assertEqual(
+            {m.id: m.netvisor_account_name for m in others},
+            {key: name for key, name in names_before.items() if key in others.ids},
+        )
+        revenue.netvisor_account_number = "3000"
+        Map.action_fetch_netvisor_chart()
+        self.assertTrue(revenue.netvisor_account_found)
+        self.assertEqual(revenue.netvisor_account_name, names_before[revenue.id])
+
     def test_period_locked_in_netvisor_blocks_the_close(self):
         """Netvisor's own lock date is asked first, so a locked month is never sent."""
         self.sandbox.admin(

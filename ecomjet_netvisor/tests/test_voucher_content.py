@@ -8,7 +8,7 @@ from lxml import etree
 
 from odoo.tests import tagged
 
-from odoo.addons.ecomjet_netvisor.netvisor import build_voucher_xml
+from odoo.addons.ecomjet_netvisor.netvisor import build_voucher_xml, vat
 
 from .common import NetvisorCommon
 
@@ -142,3 +142,16 @@ class TestVoucherContent(NetvisorCommon):
             )
         queries_to_build(moves[:1])  # warm the caches that are filled once per process
         self.assertEqual(queries_to_build(moves[:5]), queries_to_build(moves))
+
+    def test_vat_code_choices_are_the_connectors_codes(self):
+        """One list of codes (netvisor/vat.py): taxes and mappings offer exactly those."""
+        tax_field = self.env["account.tax"]._fields["netvisor_vat_code"]
+        self.assertEqual([code for code, _label in tax_field.selection], list(vat.VAT_CODES))
+        map_field = self.env["netvisor.account.map"]._fields["vat_code"]
+        self.assertEqual([code for code, _label in map_field.selection], ["auto", *vat.VAT_CODES])
+        stored = self.env["ir.model.fields.selection"].search(
+            [("field_id.model", "=", "account.tax"), ("field_id.name", "=", "netvisor_vat_code")]
+        )
+        self.assertEqual(set(stored.mapped("value")), set(vat.VAT_CODES))
+        for code, label in tax_field.selection:
+            self.assertTrue(label.startswith(f"{code} - "), label)
