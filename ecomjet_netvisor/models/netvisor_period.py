@@ -161,7 +161,9 @@ class NetvisorPeriod(models.Model):
     def _unlink_except_in_netvisor(self):
         """What is (or may be) in Netvisor keeps its record in Odoo."""
         for period in self:
-            if period.voucher_ids.filtered(lambda v: v.state in ("sent", "sending", "uncertain")):
+            if period.voucher_ids.filtered(
+                lambda v: v.state in ("sent", "sending", "uncertain") or v.lookup_needed
+            ):
                 raise UserError(
                     self.env._(
                         "%s cannot be reopened: some of its vouchers are in Netvisor or may be.",

@@ -74,7 +74,9 @@ class NetvisorVoucher(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_netvisor(self):
-        in_netvisor = self.filtered(lambda v: v.state in ("sent", "sending", "uncertain"))
+        in_netvisor = self.filtered(
+            lambda v: v.state in ("sent", "sending", "uncertain") or v.lookup_needed
+        )
         in_netvisor.period_id._unlink_except_in_netvisor()
 
     @api.model

@@ -1,5 +1,6 @@
 """A request whose answer was lost is looked up in Netvisor's ledger, never blindly resent."""
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import NetvisorCommon
@@ -175,3 +176,12 @@ class TestResendAfterLostAnswer(NetvisorCommon):
         self.assertEqual(voucher.state, "sent")
         self.assertEqual(voucher.attempts, 1)
         self.assertEqual(len(self.ledger()), 1)
+
+    def test_period_whose_voucher_may_be_in_netvisor_cannot_be_reopened(self):
+        """Reopening deletes the vouchers: not while one may be in Netvisor, whatever its
+        state says."""
+        period = self.lose_one_answer()
+        period.voucher_ids.write({"state": "failed"})  # as an older version left it
+        with self.assertRaises(UserError):
+            period.action_reopen()
+        self.assertTrue(period.exists())
