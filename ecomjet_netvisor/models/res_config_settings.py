@@ -1,4 +1,10 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+#: Each voucher type choice and the company's voucher class (its Netvisor name) it fills.
+VOUCHER_TYPE_CHOICES = {
+    "netvisor_sale_voucher_type_id": "netvisor_sale_voucher_class",
+    "netvisor_purchase_voucher_type_id": "netvisor_purchase_voucher_class",
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -26,10 +32,26 @@ class ResConfigSettings(models.TransientModel):
     netvisor_custom_url = fields.Char(related="company_id.netvisor_custom_url", readonly=False)
     netvisor_language = fields.Selection(related="company_id.netvisor_language", readonly=False)
     netvisor_sale_voucher_class = fields.Char(
-        related="company_id.netvisor_sale_voucher_class", readonly=False
+        "Sales voucher class", related="company_id.netvisor_sale_voucher_class", readonly=False
     )
     netvisor_purchase_voucher_class = fields.Char(
-        related="company_id.netvisor_purchase_voucher_class", readonly=False
+        "Purchase voucher class",
+        related="company_id.netvisor_purchase_voucher_class",
+        readonly=False,
+    )
+    netvisor_sale_voucher_type_id = fields.Many2one(
+        "netvisor.voucher.type",
+        "Sales voucher type",
+        compute="_compute_netvisor_voucher_type_ids",
+        inverse="_inverse_netvisor_voucher_type_ids",
+        domain="[('company_id', '=', company_id)]",
+    )
+    netvisor_purchase_voucher_type_id = fields.Many2one(
+        "netvisor.voucher.type",
+        "Purchase voucher type",
+        compute="_compute_netvisor_voucher_type_ids",
+        inverse="_inverse_netvisor_voucher_type_ids",
+        domain="[('company_id', '=', company_id)]",
     )
     netvisor_start_date = fields.Date(related="company_id.netvisor_start_date", readonly=False)
     netvisor_mac_algorithm = fields.Selection(
@@ -42,6 +64,25 @@ class ResConfigSettings(models.TransientModel):
             settings.netvisor_voucher_type_count = self.env["netvisor.voucher.type"].search_count(
                 [("company_id", "=", settings.company_id.id)]
             )
+
+    @api.depends("company_id", *VOUCHER_TYPE_CHOICES.values())
+    def _compute_netvisor_voucher_type_ids(self):
+        """The fetched type whose name is the company's voucher class, if there is one."""
+        for settings in self:
+            types = self.env["netvisor.voucher.type"].search(
+                [("company_id", "=", settings.company_id.id)]
+            )
+            for type_field, class_field in VOUCHER_TYPE_CHOICES.items():
+                name = settings[class_field]
+                settings[type_field] = types.filtered_domain([("name", "=", name)])[:1]
+
+    def _inverse_netvisor_voucher_type_ids(self):
+        """Netvisor matches the voucher class by the type's full name: store that name."""
+        for settings in self:
+            for type_field, class_field in VOUCHER_TYPE_CHOICES.items():
+                name = settings[type_field].name
+                if name and settings.company_id[class_field] != name:
+                    settings.company_id[class_field] = name
 
     def action_netvisor_test_connection(self):
         self.ensure_one()

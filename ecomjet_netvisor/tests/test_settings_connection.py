@@ -4,7 +4,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import config
 
 from odoo.addons.ecomjet_netvisor.hooks import _post_init_seed_tax_codes
@@ -54,6 +54,30 @@ class TestSettingsConnection(NetvisorCommon):
             len(types),
             "fetching again replaces, never duplicates",
         )
+
+    def test_chosen_voucher_type_is_the_voucher_class_sent(self):
+        """Settings offer Netvisor's fetched types; vouchers carry the chosen type's name."""
+        self.env["res.config.settings"].create({}).action_netvisor_fetch_voucher_types()
+        types = self.env["netvisor.voucher.type"].search([("company_id", "=", self.company.id)])
+        other = types.filtered(lambda t: t.name == "Muut")
+        self.assertTrue(other, "the sandbox offers the system type 'Muut'")
+        # The fixture's cash-basis tax needs this, or the settings form warns on open.
+        self.company.tax_exigibility = True
+        form = Form(self.env["res.config.settings"])
+        self.assertEqual(form.netvisor_sale_voucher_type_id.name, "Myyntilasku")
+        self.assertEqual(form.netvisor_purchase_voucher_type_id.name, "Ostolasku")
+        form.netvisor_sale_voucher_type_id = other
+        form.save().execute()
+        self.assertEqual(self.company.netvisor_sale_voucher_class, "Muut")
+        self.assertEqual(self.company.netvisor_purchase_voucher_class, "Ostolasku")
+
+        self.sale("2025-01-03")
+        self.bill("2025-01-04")
+        self.close("sale", "2025-01-01", "2025-01-31")
+        self.close("purchase", "2025-01-01", "2025-01-31")
+        self.send()
+        classes = sorted(voucher["voucher_class"] for voucher in self.ledger())
+        self.assertEqual(classes, ["Muut", "Ostolasku"])
 
     def test_fetch_chart_maps_same_numbers_and_finnish_taxes_have_codes(self):
         maps = self.env["netvisor.account.map"].search([("company_id", "=", self.company.id)])
