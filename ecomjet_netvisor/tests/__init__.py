@@ -3,6 +3,7 @@ from . import (
     test_i18n_complete,
     test_multi_company,
     test_period_close_checks,
+    test_period_close_form,
     test_resend_after_failure,
     test_resend_after_lost_answer,
     test_send_exactly_once,

@@ -33,8 +33,12 @@ class NetvisorPeriodClose(models.TransientModel):
         required=True,
         default=lambda self: self._default_kind(),
     )
-    date_from = fields.Date("From", required=True)
-    date_to = fields.Date("To", required=True)
+    date_from = fields.Date(
+        "From", required=True, compute="_compute_dates", store=True, readonly=False, precompute=True
+    )
+    date_to = fields.Date(
+        "To", required=True, compute="_compute_dates", store=True, readonly=False, precompute=True
+    )
     move_count = fields.Integer("Documents to send", compute="_compute_checks")
     problems = fields.Text(compute="_compute_checks", help="What blocks the close.")
     warning_message = fields.Text(compute="_compute_checks")
@@ -47,15 +51,14 @@ class NetvisorPeriodClose(models.TransientModel):
             context.get("default_move_type"), "sale"
         )
 
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        company = self.env["res.company"].browse(values.get("company_id")) or self.env.company
-        kind = values.get("kind") or self._default_kind()
-        date_from, date_to = self._proposed_dates(company, kind)
-        values.setdefault("date_from", date_from)
-        values.setdefault("date_to", date_to)
-        return values
+    @api.depends("company_id", "kind")
+    def _compute_dates(self):
+        """Propose the dates when the wizard opens and again whenever the kind changes."""
+        for wizard in self:
+            if wizard.company_id and wizard.kind:
+                wizard.date_from, wizard.date_to = self._proposed_dates(
+                    wizard.company_id, wizard.kind
+                )
 
     @api.model
     def _proposed_dates(self, company, kind):
