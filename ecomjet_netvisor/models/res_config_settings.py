@@ -98,8 +98,11 @@ class ResConfigSettings(models.TransientModel):
         """Refresh the cached voucher types so the two voucher classes can be chosen."""
         self.ensure_one()
         types = self.env["netvisor.voucher.type"]._netvisor_fetch(self.company_id)
-        return self.company_id._netvisor_notification(
+        action = self.company_id._netvisor_notification(
             self.env._("Netvisor voucher types"),
             self.env._("%s voucher types fetched from Netvisor.", len(types)),
             "success",
         )
+        # reload the settings (already saved by the button) so the types can be chosen at once
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action

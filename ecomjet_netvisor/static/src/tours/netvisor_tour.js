@@ -62,6 +62,51 @@ tours.add("ecomjet_netvisor_close_period", {
             trigger: ".o_notification:contains(Netvisor answered OK)",
         },
         {
+            content: "Fetch Netvisor's voucher types",
+            trigger: "#netvisor_setting button[name='action_netvisor_fetch_voucher_types']",
+            run: "click",
+        },
+        {
+            content: "The voucher types were fetched",
+            trigger: ".o_notification:contains(voucher types fetched from Netvisor)",
+        },
+        {
+            content: "The sales voucher type is chosen among them: the company's class",
+            trigger: "#netvisor_setting div[name='netvisor_sale_voucher_type_id'] input:value(Myyntilasku)",
+        },
+        {
+            content: "The purchase voucher type too",
+            trigger: "#netvisor_setting div[name='netvisor_purchase_voucher_type_id'] input:value(Ostolasku)",
+        },
+        {
+            content: "The typed names are no longer needed",
+            trigger: "#netvisor_setting:not(:has(div[name='netvisor_sale_voucher_class'])):not(:has(div[name='netvisor_purchase_voucher_class']))",
+        },
+        {
+            content: "Look for a sales voucher type",
+            trigger: "#netvisor_setting div[name='netvisor_sale_voucher_type_id'] input",
+            run: "edit Myynti",
+        },
+        {
+            content: "Netvisor's sales types are offered",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item:contains(Myyntisuoritus)",
+        },
+        {
+            content: "Choose the sales invoice type",
+            trigger: ".o-autocomplete--dropdown-menu .o-autocomplete--dropdown-item:contains(Myyntilasku)",
+            run: "click",
+        },
+        {
+            content: "Save the voucher types",
+            trigger: ".o_form_button_save",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Voucher types saved",
+            trigger: ".o-settings-form-view:not(:has(.o_dirty_warning)) #netvisor_setting div[name='netvisor_sale_voucher_type_id'] input:value(Myyntilasku)",
+        },
+        {
             content: "Open the account mapping",
             trigger: "#netvisor_setting button[name='action_netvisor_open_account_map']",
             run: "click",
