@@ -5,6 +5,7 @@ Ctrl-C stops Odoo, the sandbox and the embedded PostgreSQL.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -97,7 +98,13 @@ def create_demo(connection, sandbox_url):
 
 
 def start_sandbox(port):
-    sandbox = SandboxProcess(data_dir=local("sandbox", "x").parent, port=port)
+    data_dir = local("sandbox", "admin_token").parent
+    token_file = data_dir / "admin_token"
+    if not token_file.exists():  # kept, so that the README's admin calls work across runs
+        token_file.write_text(secrets.token_hex(16))
+        token_file.chmod(0o600)
+    token = token_file.read_text().strip()
+    sandbox = SandboxProcess(data_dir=data_dir, port=port, admin_token=token)
     try:
         sandbox.start()
     except RuntimeError as exc:
@@ -163,7 +170,8 @@ def main(args):
         wait_for_http(f"{url}/web/login", server)
         print(
             f"\n  Odoo demo is ready: {url}\n  Login: {LOGIN}   Password: {PASSWORD}\n"
-            f"  Netvisor sandbox: {sandbox_url}\n  Stop with Ctrl-C.\n",
+            f"  Netvisor sandbox: {sandbox_url} (admin token in .local/sandbox/admin_token)\n"
+            "  Stop with Ctrl-C.\n",
             flush=True,
         )
         server.wait()
