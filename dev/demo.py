@@ -80,7 +80,18 @@ def create_demo(connection, sandbox_url):
     print(f"Creating the demo database {DEMO_DB} (once; takes a few minutes) ...", flush=True)
     drop_database(connection, DEMO_DB)
     steps = (
-        ["-d", DEMO_DB, "-i", "base", "--stop-after-init", "--no-http", "--log-level=warn"],
+        # Finnish is loaded so that a user can switch to it (Preferences > Language); the
+        # addon's texts come in Finnish, Odoo's own as far as its source has them
+        [
+            "-d",
+            DEMO_DB,
+            "-i",
+            "base",
+            "--load-language=fi_FI",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
         [
             "-d",
             DEMO_DB,
