@@ -39,7 +39,17 @@ class Connection:
 
         params = {"host": self.host, "port": self.port, "password": self.password}
         params = {key: value for key, value in params.items() if value}
-        return psycopg2.connect(dbname=dbname, user=self.user, **params)
+        try:
+            return psycopg2.connect(dbname=dbname, user=self.user, **params)
+        except psycopg2.OperationalError as exc:
+            if self.embedded or dbname != "postgres":
+                raise
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+            raise SetupError(
+                f"cannot reach your PostgreSQL (PGHOST={self.host} PGPORT={self.port or 5432} "
+                f"PGUSER={self.user}): {first_line}. Check those settings, or unset PGHOST "
+                "to use the embedded server."
+            ) from exc
 
     def env(self):
         """Environment for libpq tools (psql, createdb, dropdb) and pytest-odoo's xdist copies."""

@@ -49,8 +49,8 @@ def main(args):
     started_here = not (LOCAL / "pgdata" / "postmaster.pid").exists()
     connection = postgres.start()
     try:
+        drop_database(connection, TEST_DB)  # first: an unreachable server fails here
         odoo.write_config(root, connection)
-        drop_database(connection, TEST_DB)
         print(f"Creating the test database {TEST_DB} with {TEST_MODULES} ...", flush=True)
         created = odoo.run(
             [

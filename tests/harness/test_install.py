@@ -1,6 +1,7 @@
 """The install refuses a wrong Odoo or Python with one clear message and leaves nothing behind."""
 
 import os
+import socket
 import subprocess
 import sys
 import tarfile
@@ -75,3 +76,38 @@ def test_unsupported_python_is_refused(monkeypatch):
 
 def test_odoo_19_tree_is_accepted(tmp_path):
     assert install.tree_problem(fake_odoo(tmp_path / "odoo19", 19)) is None
+
+
+def test_unreachable_own_postgresql_is_named(tmp_path):
+    """With PGHOST set, a server that does not answer is reported, not a traceback."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "odoo"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dev", "test"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 2
+    assert f"cannot reach your PostgreSQL (PGHOST=127.0.0.1 PGPORT={port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_postgres_superuser_is_refused():
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
+    result = subprocess.run(
+        [sys.executable, "-m", "dev", "pg", "start"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "refuses to connect as the PostgreSQL superuser 'postgres'" in result.stderr
