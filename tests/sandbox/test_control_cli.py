@@ -1,0 +1,76 @@
+"""The admin API from the command line (netvisor_sandbox.control), against a running sandbox."""
+
+import json
+import subprocess
+import sys
+
+from netvisor_sandbox.seed import COMPANY_A
+
+ORG = COMPANY_A.organisation_id
+
+
+def control(sandbox, *args):
+    cmd = [
+        sys.executable,
+        "-m",
+        "netvisor_sandbox.control",
+        "--url",
+        sandbox.url,
+        "--token",
+        sandbox.admin_token,
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+
+
+def test_lock_sets_the_companys_accounting_lock_date(sandbox):
+    assert control(sandbox, "lock", ORG, "2025-06-30", "--vat", "2025-03-31").returncode == 0
+    companies = sandbox.admin("GET", "companies").json()["companies"]
+    company = next(c for c in companies if c["organisation_id"] == ORG)
+    assert company["accounting_lock_date"] == "2025-06-30"
+    assert company["vat_lock_date"] == "2025-03-31"
+    assert control(sandbox, "lock", ORG, "none").returncode == 0
+    companies = sandbox.admin("GET", "companies").json()["companies"]
+    assert next(c for c in companies if c["organisation_id"] == ORG)["accounting_lock_date"] is None
+
+
+def test_fault_is_queued_and_answered(sandbox, nv):
+    assert control(sandbox, "fault", "SYSTEM_MAINTENANCE", "--count", "1").returncode == 0
+    assert nv.get("vouchertypelist.nv").category in ("SYSTEM_MAINTENANCE", "SYSTEM_MAINTANANCE")
+    assert nv.get("vouchertypelist.nv").status == "OK"
+
+
+def test_fail_fault_with_category_and_clear(sandbox, nv):
+    args = ("fault", "fail", "--category", "INVALID_DATA", "--text", "Nope", "--count", "5")
+    assert control(sandbox, *args).returncode == 0
+    (queued,) = sandbox.admin("GET", "faults").json()["faults"]
+    assert (queued["mode"], queued["remaining"], queued["category"]) == ("fail", 5, "INVALID_DATA")
+    assert control(sandbox, "clear-faults").returncode == 0
+    assert sandbox.admin("GET", "faults").json() == {"faults": []}
+
+
+def test_vouchers_lists_and_reset_empties(sandbox, nv):
+    from netvisor_sandbox.testing import voucher_xml
+
+    key = nv.import_voucher(voucher_xml())
+    listed = json.loads(control(sandbox, "vouchers", ORG).stdout)
+    assert [str(v["netvisor_key"]) for v in listed["vouchers"]] == [key]
+    assert control(sandbox, "reset", ORG).returncode == 0
+    assert json.loads(control(sandbox, "vouchers", ORG).stdout)["vouchers"] == []
+
+
+def test_wrong_token_is_refused(sandbox):
+    cmd = [
+        sys.executable,
+        "-m",
+        "netvisor_sandbox.control",
+        "--url",
+        sandbox.url,
+        "--token",
+        "not-the-token",
+        "latency",
+        "10",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: 40")
