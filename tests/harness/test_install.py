@@ -13,17 +13,21 @@ from dev import install
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def run_install(tmp_path, odoo_source):
-    env = {**os.environ, "ODOO_SOURCE": str(odoo_source), "ECOMJET_CACHE": str(tmp_path / "cache")}
+def run_dev(*args, **env):
+    """`python -m dev ARGS` with extra environment variables, as a user would run it."""
     return subprocess.run(
-        [sys.executable, "-m", "dev", "install"],
+        [sys.executable, "-m", "dev", *args],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=False,
-        timeout=120,
+        timeout=300,
     )
+
+
+def run_install(tmp_path, odoo_source):
+    return run_dev("install", ODOO_SOURCE=str(odoo_source), ECOMJET_CACHE=str(tmp_path / "cache"))
 
 
 def fake_odoo(folder, major):
@@ -83,31 +87,13 @@ def test_unreachable_own_postgresql_is_named(tmp_path):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "odoo"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dev", "test"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    result = run_dev("test", PGHOST="127.0.0.1", PGPORT=str(port), PGUSER="odoo")
     assert result.returncode == 2
     assert f"cannot reach your PostgreSQL (PGHOST=127.0.0.1 PGPORT={port}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_postgres_superuser_is_refused():
-    env = {**os.environ, "PGHOST": "127.0.0.1", "PGUSER": "postgres"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dev", "pg", "start"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = run_dev("pg", "start", PGHOST="127.0.0.1", PGUSER="postgres")
     assert result.returncode == 2
     assert "refuses to connect as the PostgreSQL superuser 'postgres'" in result.stderr
