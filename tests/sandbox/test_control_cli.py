@@ -17,7 +17,7 @@ def control(sandbox, *args, token=None):
         "--url",
         sandbox.url,
         "--token",
-        sandbox.admin_token,
+        token or sandbox.admin_token,
         *args,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
