@@ -16,6 +16,7 @@ test:
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m pylint --rcfile=.pylintrc ecomjet_netvisor
 
 sandbox:
 	$(PYTHON) -m netvisor_sandbox --port $(SANDBOX_PORT) --data .local/sandbox
