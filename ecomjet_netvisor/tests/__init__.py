@@ -1,7 +1,9 @@
 from . import (
     test_access_rights,
     test_i18n_complete,
+    test_mapped_account_number,
     test_multi_company,
+    test_not_in_netvisor_filter,
     test_period_close_checks,
     test_period_close_form,
     test_resend_after_failure,
