@@ -10,6 +10,27 @@ const SANDBOX_BUSINESS_ID = "1234567-1";
 
 const tours = registry.category("web_tour.tours");
 
+/** Select every document of the list and open the close wizard from its Actions menu. */
+function openCloseWizard(documents) {
+    return [
+        {
+            content: `Select all ${documents}`,
+            trigger: ".o_list_view thead .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open the Actions menu",
+            trigger: ".o_cp_action_menus button:has(.fa-cog)",
+            run: "click",
+        },
+        {
+            content: "Close accounting period (Netvisor)",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Close accounting period (Netvisor))",
+            run: "click",
+        },
+    ];
+}
+
 tours.add("ecomjet_netvisor_close_period", {
     url: "/odoo/settings",
     steps: () => [
@@ -139,21 +160,7 @@ tours.add("ecomjet_netvisor_close_period", {
             run: "goToUrl /odoo/customer-invoices",
             expectUnloadPage: true,
         },
-        {
-            content: "Select all invoices",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "click",
-        },
-        {
-            content: "Open the Actions menu",
-            trigger: ".o_cp_action_menus button:has(.fa-cog)",
-            run: "click",
-        },
-        {
-            content: "Close accounting period (Netvisor)",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Close accounting period (Netvisor))",
-            run: "click",
-        },
+        ...openCloseWizard("invoices"),
         {
             content: "The wizard proposes sales",
             trigger: ".modal div[name='kind'] input:value(Sales)",
@@ -228,21 +235,7 @@ tours.add("ecomjet_netvisor_all_sent", {
 tours.add("ecomjet_netvisor_close_purchases", {
     url: "/odoo/vendor-bills",
     steps: () => [
-        {
-            content: "Select all vendor bills",
-            trigger: ".o_list_view thead .o_list_record_selector input",
-            run: "click",
-        },
-        {
-            content: "Open the Actions menu",
-            trigger: ".o_cp_action_menus button:has(.fa-cog)",
-            run: "click",
-        },
-        {
-            content: "Close accounting period (Netvisor)",
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains(Close accounting period (Netvisor))",
-            run: "click",
-        },
+        ...openCloseWizard("vendor bills"),
         {
             content: "From the bill list the wizard proposes purchases",
             trigger: ".modal div[name='kind'] input:value(Purchases)",
