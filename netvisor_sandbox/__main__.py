@@ -9,9 +9,12 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
-from .config import Settings
+from .config import PERIOD_LIST_LAYOUTS, Settings
 from .server import SandboxServer
 from .store import Store
+
+# Lets a whole test suite run against the other layout without touching its code.
+LAYOUT_ENV = "NETVISOR_SANDBOX_PERIOD_LIST_LAYOUT"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,7 +42,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="description limit 100, as production integrators report",
     )
-    parser.add_argument("--period-layout", choices=("nested", "sibling"), default="nested")
+    parser.add_argument(
+        "--period-list-layout",
+        choices=PERIOD_LIST_LAYOUTS,
+        default=os.environ.get(LAYOUT_ENV) or PERIOD_LIST_LAYOUTS[0],
+        help=f"accountingperiodlist.nv: sibling with d.M.yyyy dates (default, or ${LAYOUT_ENV})"
+        " or nested with ISO dates",
+    )
     parser.add_argument(
         "--vat-percents",
         default="0,10,13.5,14,24,25.5",
@@ -50,7 +59,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         action="store_true",
         help="voucherclass may also be a type's English name",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.period_list_layout not in PERIOD_LIST_LAYOUTS:  # a bad environment value
+        parser.error(f"{LAYOUT_ENV} must be one of {', '.join(PERIOD_LIST_LAYOUTS)}")
+    return args
 
 
 def admin_token(data_dir: Path, given: str | None) -> str:
@@ -76,7 +88,7 @@ def main(argv=None) -> int:
         legacy_algorithms=args.legacy_algorithms,
         timestamp_skew_seconds=args.timestamp_skew,
         description_limit=100 if args.strict else args.description_limit,
-        period_layout=args.period_layout,
+        period_list_layout=args.period_list_layout,
         vat_percents=frozenset(Decimal(p) for p in args.vat_percents.split(",")),
         accept_foreign_voucher_class=args.accept_foreign_voucher_class,
     )

@@ -65,11 +65,22 @@ def _route(server, method, parts, params, data):
                 data.get("resource"),
                 data.get("category"),
                 data.get("text"),
+                data.get("seconds"),
             )
             return 201, {"fault": fault.as_json(), "modes": sorted(STAGES)}
         case "DELETE", ["faults"]:
             server.faults.clear()
             return 200, {"faults": []}
+        case "GET", ["chaos"]:
+            return 200, server.chaos.status()
+        case "PUT" | "POST", ["chaos"]:
+            return 200, server.chaos.configure(data)
+        case "DELETE", ["chaos"]:
+            return 200, server.chaos.off()
+        case "GET", ["stats"]:
+            return 200, server.stats.as_json()
+        case "DELETE", ["stats"]:
+            return 200, server.stats.reset()
         case "DELETE", ["transactions"]:
             return 200, {"forgotten": store.forget_transactions()}
         case "POST", ["partners"]:

@@ -127,3 +127,32 @@ def authenticate(headers, url: str, store: Store, settings, now: float | None = 
     if not store.remember_transaction(partner_id, customer_id, headers[H_TRANSACTION]):
         raise NetvisorFault("REQUEST_NOT_UNIQUE", "not_unique")
     return company
+
+
+def echoed_mac_input(headers, url: str, store: Store) -> str:
+    """The MAC input string with the caller's real keys, then ` :: ` and its upper-case
+    digest: what an AUTHENTICATION_FAILED answer may echo (API.md §2.7, §11.1), at its
+    worst, so a client's redaction is put to the test. Nothing is verified."""
+    algorithm = (headers.get(H_ALGORITHM) or "MD5").strip().upper()
+    algorithm = algorithm if algorithm in ALGORITHMS else "MD5"
+    customer_id = headers.get(H_CUSTOMER) or ""
+    organisation_id = headers.get(H_ORGANISATION) or ""
+    company = store.company(organisation_id)
+    customer_key = (company and store.customer_key(customer_id, company.id)) or KEY_PLACEHOLDER
+    partner_key = store.partner_key(headers.get(H_PARTNER) or "") or KEY_PLACEHOLDER
+    fields = mac_fields(
+        algorithm,
+        url,
+        headers.get(H_SENDER) or "",
+        customer_id,
+        headers.get(H_TIMESTAMP) or "",
+        headers.get(H_LANGUAGE) or "FI",
+        organisation_id,
+        headers.get(H_TRANSACTION) or "",
+        headers.get(H_TIMESTAMP_UNIX) or "",
+    )
+    try:
+        digest = compute_mac(algorithm, fields, customer_key, partner_key)
+    except UnicodeEncodeError:
+        digest = "0" * 64
+    return "&".join([*fields, customer_key, partner_key]) + " :: " + digest.upper()

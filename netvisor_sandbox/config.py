@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 DEFAULT_VAT_PERCENTS = frozenset(Decimal(p) for p in ("0", "10", "13.5", "14", "24", "25.5"))
+# accountingperiodlist.nv: `sibling` (Period beside PeriodLockInformation, d.M.yyyy dates,
+# as captured from Netvisor) or `nested` (inside it, ISO dates, as documented); API.md §11.1
+PERIOD_LIST_LAYOUTS = ("sibling", "nested")
 
 
 @dataclass
@@ -12,7 +15,7 @@ class Settings:
     legacy_algorithms: bool = True
     timestamp_skew_seconds: int = 300
     description_limit: int = 255
-    period_layout: str = "nested"  # nested | sibling (API.md §6.2)
+    period_list_layout: str = PERIOD_LIST_LAYOUTS[0]
     vat_percents: frozenset = field(default_factory=lambda: DEFAULT_VAT_PERCENTS)
     accept_foreign_voucher_class: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
@@ -29,8 +32,8 @@ class Settings:
                 raise ValueError(f"unknown setting: {key}")
             if key == "vat_percents":
                 value = frozenset(Decimal(str(p)) for p in value)
-            elif key == "period_layout" and value not in ("nested", "sibling"):
-                raise ValueError("period_layout must be nested or sibling")
+            elif key == "period_list_layout" and value not in PERIOD_LIST_LAYOUTS:
+                raise ValueError(f"period_list_layout must be one of {PERIOD_LIST_LAYOUTS}")
             elif isinstance(getattr(self, key), bool):
                 if not isinstance(value, bool):
                     raise ValueError(f"{key} must be true or false")

@@ -1,8 +1,9 @@
 """`python3 -m netvisor_sandbox.control`: the admin API from the command line.
 
-For the demo and for trying failure paths by hand: lock a period, queue faults, add
-latency, list or reset stored vouchers. The admin token is read from DATA/admin_token
-(as `make demo` and the sandbox itself keep it) unless --token is given.
+For the demo, fault campaigns and trying failure paths by hand: lock a period, queue
+faults or turn chaos on, add latency, read request stats, list or reset stored vouchers.
+The admin token is read from DATA/admin_token (as `make demo` and the sandbox itself keep
+it) unless --token is given.
 """
 
 import argparse
@@ -12,7 +13,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-FAULT_MODES = ("SYSTEM_MAINTENANCE", "TECHNICAL_ERROR", "non_xml_502", "drop_after_commit", "fail")
+from .faults import STAGES
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def parse_args(argv=None):
@@ -28,12 +33,22 @@ def parse_args(argv=None):
     lock.add_argument("accounting_lock_date", help="YYYY-MM-DD or none")
     lock.add_argument("--vat", dest="vat_lock_date", help="VAT lock date, YYYY-MM-DD")
     fault = sub.add_parser("fault", help="queue a fault for the next requests")
-    fault.add_argument("mode", choices=FAULT_MODES)
+    fault.add_argument("mode", choices=tuple(STAGES))
     fault.add_argument("--count", type=int, default=1)
     fault.add_argument("--resource", help="only for this resource, e.g. accounting.nv")
     fault.add_argument("--category", help="with 'fail': e.g. INVALID_DATA")
     fault.add_argument("--text", help="with 'fail': Netvisor's text")
+    fault.add_argument("--seconds", type=float, help="with 'hang': how long (default 5)")
     sub.add_parser("clear-faults", help="drop queued faults")
+    chaos = sub.add_parser("chaos", help="random faults on every request: on, off or status")
+    chaos.add_argument("action", choices=("on", "off", "status"))
+    chaos.add_argument("--probability", type=float, default=0.5, help="per request (0..1)")
+    chaos.add_argument("--seed", type=int, help="default: a random one, shown by status")
+    chaos.add_argument("--kinds", type=_names, help="comma-separated modes (default all but fail)")
+    chaos.add_argument("--hang-seconds", type=float, help="how long a drawn hang lasts")
+    chaos.add_argument("--resources", type=_names, help="comma-separated, default all")
+    stats = sub.add_parser("stats", help="requests, overlaps and faults per organisation")
+    stats.add_argument("--reset", action="store_true", help="and start counting afresh")
     latency = sub.add_parser("latency", help="answer every request this much later")
     latency.add_argument("ms", type=int)
     vouchers = sub.add_parser("vouchers", help="list a company's stored vouchers (JSON)")
@@ -57,13 +72,23 @@ def request_for(args):
         body.update(
             {
                 key: value
-                for key in ("resource", "category", "text")
-                if (value := getattr(args, key))
+                for key in ("resource", "category", "text", "seconds")
+                if (value := getattr(args, key)) is not None
             }
         )
         return "POST", "faults", body
     if args.command == "clear-faults":
         return "DELETE", "faults", None
+    if args.command == "chaos":
+        if args.action != "on":
+            return ("GET" if args.action == "status" else "DELETE"), "chaos", None
+        body = {"probability": args.probability}
+        for key in ("seed", "kinds", "hang_seconds", "resources"):
+            if getattr(args, key) is not None:
+                body[key] = getattr(args, key)
+        return "PUT", "chaos", body
+    if args.command == "stats":
+        return ("DELETE" if args.reset else "GET"), "stats", None
     if args.command == "latency":
         return "POST", "latency", {"ms": args.ms}
     if args.command == "vouchers":

@@ -58,7 +58,9 @@ def ok(payload: list[E] | None = None) -> bytes:
     return render(["OK"], payload or [])
 
 
-def failed(message: str) -> bytes:
+def failed(message: str, raw_amp: bool = False) -> bytes:
     """Two Status elements: FAILED, then `CATEGORY :: text` (API.md §3.2). Characters
-    XML cannot carry (they may come from echoed headers) become `?`."""
-    return render(["FAILED", _NOT_XML.sub("?", message)], [])
+    XML cannot carry (they may come from echoed headers) become `?`. `raw_amp` writes `&`
+    unescaped, as Netvisor's echo of the MAC string does (§11.1): not well-formed XML."""
+    body = render(["FAILED", _NOT_XML.sub("?", message)], [])
+    return body.replace(b"&amp;", b"&") if raw_amp else body

@@ -19,6 +19,8 @@ HTTP_STATUS = {
 class NetvisorFault(Exception):
     """Ends a Netvisor request with a FAILED envelope."""
 
+    raw_amp = False  # True: the text's `&` stay unescaped (API.md §11.1)
+
     def __init__(self, category: str, text_id: str | None = None, text: str | None = None, **args):
         super().__init__(category)
         self.category = category
@@ -38,6 +40,12 @@ class NetvisorFault(Exception):
     @property
     def http_status(self) -> int:
         return HTTP_STATUS.get(self.category, 400)
+
+
+class RawAmpFault(NetvisorFault):
+    """A FAILED envelope whose echoed text keeps its raw `&`: not well-formed XML."""
+
+    raw_amp = True
 
 
 def invalid(text_id: str, **args) -> NetvisorFault:

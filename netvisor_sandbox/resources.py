@@ -36,10 +36,6 @@ def amount_text(cents: int) -> str:
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
-def _ansi(value: datetime.date | None) -> E:
-    return value.isoformat() if value else ""
-
-
 # -- writes ------------------------------------------------------------------------------
 def accounting(request: Request, company) -> list[E]:
     voucher, lines = validation.parse_voucher(
@@ -81,11 +77,18 @@ def accountlist(request: Request, company) -> list[E]:
 
 
 def accountingperiodlist(request: Request, company) -> list[E]:
-    ansi = {"format": "ansi"}
+    """The sibling layout with `d.M.yyyy` dates (captured from Netvisor, the default) or
+    the documented nested one with ISO dates; both say `format="ansi"` (API.md §11.1)."""
+    sibling = request.settings.period_list_layout == "sibling"
+    date_text = finnish_date if sibling else datetime.date.isoformat
+
+    def date(tag: str, value: datetime.date | None) -> E:
+        return E(tag, date_text(value) if value else "", {"format": "ansi"})
+
     locks = [
-        E("AccountingPeriodLockDate", _ansi(company.accounting_lock), ansi),
-        E("VatPeriodLockDate", _ansi(company.vat_lock), ansi),
-        E("PurchaseLockDate", _ansi(company.purchase_lock), ansi),
+        date("AccountingPeriodLockDate", company.accounting_lock),
+        date("VatPeriodLockDate", company.vat_lock),
+        date("PurchaseLockDate", company.purchase_lock),
     ]
     periods = [
         E(
@@ -93,13 +96,13 @@ def accountingperiodlist(request: Request, company) -> list[E]:
             [
                 E("NetvisorKey", key),
                 E("Name", name),
-                E("BeginDate", begin.isoformat(), ansi),
-                E("EndDate", end.isoformat(), ansi),
+                date("BeginDate", begin),
+                date("EndDate", end),
             ],
         )
         for key, name, begin, end in request.store.periods(company.id)
     ]
-    if request.settings.period_layout == "sibling":
+    if sibling:
         content = [E("PeriodLockInformation", locks), *periods]
     else:
         content = [E("PeriodLockInformation", locks + periods)]

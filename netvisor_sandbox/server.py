@@ -2,37 +2,86 @@
 
 import json
 import socket
+import struct
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin, envelope, seed
-from .auth import H_HTTP_STATUS, authenticate, language_of
-from .errors import NetvisorFault
-from .faults import FaultQueue
+from .auth import H_HTTP_STATUS, H_ORGANISATION, authenticate, echoed_mac_input, language_of
+from .chaos import Chaos
+from .errors import NetvisorFault, RawAmpFault
+from .faults import STAGES, FaultQueue, garble_numbers
 from .resources import RESOURCES, Request
+from .stats import RequestStats
 
 ADMIN_PREFIX = "/_sandbox"
-BAD_GATEWAY_PAGE = (
-    b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-)
+NETVISOR_TYPE = "text/html; charset=utf-8"
+RESET = object()  # answer of a request whose connection is reset
+GATEWAY_REASONS = {502: "Bad Gateway", 504: "Gateway Time-out"}
+GATEWAY_FAULTS = {
+    "non_xml_502": 502,
+    "gateway_502_after_commit": 502,
+    "gateway_504_after_commit": 504,
+}
+
+
+def gateway_page(status: int) -> tuple[int, bytes, str]:
+    """A load balancer's HTML error page (nginx's, `<hr>` unclosed): no Netvisor
+    envelope, not even well-formed XML (API.md §3.2)."""
+    title = f"{status} {GATEWAY_REASONS[status]}"
+    body = (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n"
+    )
+    return status, body.encode(), "text/html"
 
 
 class SandboxServer(ThreadingHTTPServer):
+    """One thread per connection: requests really run concurrently (overlaps, hangs)."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # a fault campaign opens many connections at once
 
     def __init__(self, address, store, settings, admin_token: str):
         self.store = store
         self.settings = settings
         self.admin_token = admin_token
         self.faults = FaultQueue()
+        self.chaos = Chaos()
+        self.stats = RequestStats()
         super().__init__(address, Handler)
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
+
+
+class RequestFaults:
+    """The faults of one Netvisor request: a queued one where it matches, else the single
+    chaos draw of the request (only when no queued fault could strike it)."""
+
+    def __init__(self, server: SandboxServer, resource: str, method: str):
+        self.server = server
+        self.resource = resource
+        self.method = method
+        drawn = server.chaos.draw(resource, method)
+        self.drawn = None if server.faults.pending(resource, method) else drawn
+
+    def take(self, stage: str):
+        fault = self.server.faults.take(self.resource, stage, self.method)
+        if fault is None and self.drawn is not None and STAGES[self.drawn.mode] == stage:
+            fault = self.drawn
+        return fault
+
+    def applied(self, fault) -> None:
+        """Count a fault that did strike (garbage in an empty list does not)."""
+        self.server.stats.injected(fault.mode)
+        if fault is self.drawn:
+            self.server.chaos.count(fault.mode)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -43,6 +92,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code="-", size="-"):
         """Quiet: one line per request would slow the benchmark and add only noise."""
+
+    def handle(self):
+        try:
+            super().handle()
+        except ConnectionError:  # the client went away (its read timeout, a reset): fine
+            self.close_connection = True
 
     def do_GET(self):
         self._dispatch()
@@ -72,20 +127,29 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except ConnectionError:  # e.g. the late answer of a hang: nobody is listening
+            self.close_connection = True
 
-    def _drop(self) -> None:
-        """Close the socket without answering (the client sees a reset/EOF)."""
+    def _drop(self, reset: bool = False) -> None:
+        """Close the socket without answering (the client sees EOF, or a reset)."""
         self.close_connection = True
         try:
-            self.connection.shutdown(socket.SHUT_RDWR)
+            if reset:  # linger 0: close() sends RST instead of FIN
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+            else:
+                self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 
@@ -128,54 +192,87 @@ class Handler(BaseHTTPRequestHandler):
             )
             self._send(status, json.dumps(data).encode(), "application/json")
             return
+        organisation_id = (self.headers.get(H_ORGANISATION) or "").strip()
+        with self.server.stats.request(organisation_id):  # answered after it ends
+            result = self._answer(url, path, query, body, problem)
+        if result is RESET:
+            self._drop(reset=True)
+        elif result is None:
+            self._drop()
+        else:
+            self._send(*result)
+
+    def _answer(self, url, path, query, body, problem):
+        """(status, body, content type) of one Netvisor request, or None / RESET to
+        close the connection without an answer."""
         language = language_of(self.headers)
         use_status = (self.headers.get(H_HTTP_STATUS) or "").strip() == "1"
         try:
-            result = self._netvisor(url, path, query, body, problem)
-        except NetvisorFault as fault:
-            result = (
-                fault.http_status if use_status else 200,
-                envelope.failed(fault.message(language)),
-            )
+            return self._netvisor(url, path, query, body, problem)
+        except NetvisorFault as error:
+            fault = error
         except Exception:  # a sandbox bug must still look like Netvisor, not a dead socket
             self.log_error("unexpected error:\n%s", traceback.format_exc())
             fault = NetvisorFault("TECHNICAL_ERROR", "technical")
-            result = (
-                fault.http_status if use_status else 200,
-                envelope.failed(fault.message(language)),
-            )
-        if result is None:
-            self._drop()
-        elif result[1] is BAD_GATEWAY_PAGE:
-            self._send(502, BAD_GATEWAY_PAGE, "text/html")
-        else:
-            self._send(*result, "text/html; charset=utf-8")
+        return (
+            fault.http_status if use_status else 200,
+            envelope.failed(fault.message(language), raw_amp=fault.raw_amp),
+            NETVISOR_TYPE,
+        )
 
     def _netvisor(self, url, path, query, body, problem):
-        """Run one Netvisor request; (status, envelope), or None to drop the connection."""
+        """Run one Netvisor request through the pipeline of API.md §8 and the faults."""
+        arrived = time.time()  # a held request was on time when it arrived
         resource, handler = self._route(path)
-        fault = self.server.faults.take(resource, "before_auth")
-        if fault is not None and fault.mode == "non_xml_502":
-            return 502, BAD_GATEWAY_PAGE
+        faults = RequestFaults(self.server, resource, self.command)
+        fault = faults.take("before_auth")
         if fault is not None:
-            text_id = "maintenance" if fault.mode == "SYSTEM_MAINTENANCE" else "technical"
-            raise NetvisorFault(fault.mode, text_id)
+            faults.applied(fault)
+            if fault.mode == "hang":  # still running in Netvisor after the client gave up
+                time.sleep(fault.seconds)
+            else:
+                return self._before_auth(fault, url)
         if self.server.settings.latency_ms:
             time.sleep(self.server.settings.latency_ms / 1000)
         if problem is not None:
             raise problem
-        company = authenticate(self.headers, url, self.server.store, self.server.settings)
+        company = authenticate(
+            self.headers, url, self.server.store, self.server.settings, now=arrived
+        )
         if company.package not in seed.PACKAGES_WITH_API:
             raise NetvisorFault("SERVICE_ACCESS_ERROR", "no_api_access")
-        fault = self.server.faults.take(resource, "after_auth")
+        fault = faults.take("after_auth")
         if fault is not None:
+            faults.applied(fault)
             raise NetvisorFault(fault.category, text=fault.text or "Injected failure")
         scheme, _, host = url.split("/", 3)[:3]
         request = Request(body, query, f"{scheme}//{host}", self.server.store, self.server.settings)
         payload = handler(request, company)
-        if self.server.faults.take(resource, "after_commit") is not None:
+        fault = faults.take("after_commit")
+        if fault is None:
+            return 200, envelope.ok(payload), NETVISOR_TYPE
+        if fault.mode == "garbage_numbers":
+            if garble_numbers(payload):
+                faults.applied(fault)
+            return 200, envelope.ok(payload), NETVISOR_TYPE
+        faults.applied(fault)
+        if fault.mode == "drop_after_commit":
             return None
-        return 200, envelope.ok(payload)
+        if fault.mode in GATEWAY_FAULTS:
+            return gateway_page(GATEWAY_FAULTS[fault.mode])
+        raise NetvisorFault("TECHNICAL_ERROR", "technical")  # technical_error_after_commit
+
+    def _before_auth(self, fault, url):
+        """A fault that ends the request before anything is processed."""
+        if fault.mode == "reset_before":
+            return RESET
+        if fault.mode in GATEWAY_FAULTS:
+            return gateway_page(GATEWAY_FAULTS[fault.mode])
+        if fault.mode == "raw_amp_auth_failed":
+            echoed = echoed_mac_input(self.headers, url, self.server.store)
+            raise RawAmpFault("AUTHENTICATION_FAILED", "mac_invalid", expected=echoed)
+        text_id = "maintenance" if fault.mode == "SYSTEM_MAINTENANCE" else "technical"
+        raise NetvisorFault(fault.mode, text_id)
 
     def _route(self, path: str):
         """Case-insensitive `/<resource>.nv`; wrong method or unknown name -> INVALID_DATA."""

@@ -1,7 +1,7 @@
 """One sandbox subprocess per test session, reached over real loopback HTTP.
 
-Every test starts from the same state: default settings, no queued faults, no lock
-dates and no vouchers in company A.
+Every test starts from the same state: default settings, no queued faults, chaos off,
+fresh request stats, no lock dates and no vouchers in company A.
 """
 
 import pytest
@@ -88,13 +88,15 @@ def clean_state(sandbox):
         "legacy_algorithms": True,
         "timestamp_skew_seconds": 300,
         "description_limit": 255,
-        "period_layout": "nested",
+        "period_list_layout": "sibling",
         "vat_percents": ["0", "10", "13.5", "14", "24", "25.5"],
         "accept_foreign_voucher_class": False,
         "max_body_bytes": 10 * 1024 * 1024,
     }
     assert sandbox.admin("PATCH", "settings", defaults).status_code == 200
     assert sandbox.admin("DELETE", "faults").status_code == 200
+    assert sandbox.admin("DELETE", "chaos").status_code == 200
+    assert sandbox.admin("DELETE", "stats").status_code == 200
     assert sandbox.admin("DELETE", f"companies/{A.organisation_id}/vouchers").status_code == 200
     locks = {"accounting_lock_date": None, "vat_lock_date": None, "purchase_lock_date": None}
     assert sandbox.admin("PUT", f"companies/{A.organisation_id}/locks", locks).status_code == 200

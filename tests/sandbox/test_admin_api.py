@@ -138,7 +138,7 @@ def test_bad_admin_input_is_400(sandbox):
         ).status_code
         == 400
     )
-    assert sandbox.admin("PATCH", "settings", {"period_layout": "diagonal"}).status_code == 400
+    assert sandbox.admin("PATCH", "settings", {"period_list_layout": "diagonal"}).status_code == 400
     assert sandbox.admin("PATCH", "settings", {"no_such": 1}).status_code == 400
 
 

@@ -63,3 +63,45 @@ def test_wrong_token_is_refused(sandbox):
     result = control(sandbox, "latency", "10", token="not-the-token")
     assert result.returncode == 1
     assert result.stderr.startswith("error: 40")
+
+
+def test_new_fault_modes_are_accepted(sandbox, nv):
+    assert control(sandbox, "fault", "hang", "--seconds", "0.2").returncode == 0
+    assert control(sandbox, "fault", "technical_error_after_commit").returncode == 0
+    (hang, after) = sandbox.admin("GET", "faults").json()["faults"]
+    assert (hang["mode"], hang["seconds"]) == ("hang", 0.2)
+    assert after["mode"] == "technical_error_after_commit"
+    assert control(sandbox, "fault", "explode").returncode == 2
+
+
+def test_chaos_on_status_off(sandbox, nv):
+    on = control(
+        sandbox,
+        "chaos",
+        "on",
+        "--probability",
+        "1",
+        "--seed",
+        "7",
+        "--kinds",
+        "SYSTEM_MAINTENANCE,TECHNICAL_ERROR",
+        "--hang-seconds",
+        "2",
+    )
+    assert on.returncode == 0, on.stderr
+    settings = json.loads(on.stdout)
+    assert (settings["enabled"], settings["seed"], settings["hang_seconds"]) == (True, 7, 2.0)
+    assert settings["kinds"] == ["SYSTEM_MAINTENANCE", "TECHNICAL_ERROR"]
+    assert nv.get("accountlist.nv").status == "FAILED"
+    status = json.loads(control(sandbox, "chaos", "status").stdout)
+    assert status["requests"] == 1 and sum(status["injected"].values()) == 1
+    off = json.loads(control(sandbox, "chaos", "off").stdout)
+    assert off["enabled"] is False
+    assert nv.get("accountlist.nv").status == "OK"
+
+
+def test_stats_and_reset(sandbox, nv):
+    nv.get("accountlist.nv")
+    stats = json.loads(control(sandbox, "stats").stdout)
+    assert stats["requests"] == {ORG: 1} and stats["overlaps"] == {ORG: 0}
+    assert json.loads(control(sandbox, "stats", "--reset").stdout)["requests"] == {}

@@ -113,6 +113,9 @@ def test_queued_faults_are_listed_and_consumed(sandbox, nv):
         {"mode": "fail"},
         {"mode": "fail", "category": "lower"},
         {"mode": "TECHNICAL_ERROR", "count": 0},
+        {"mode": "hang", "seconds": 0},
+        {"mode": "hang", "seconds": "long"},
+        {"mode": "TECHNICAL_ERROR", "seconds": 1},
     ],
 )
 def test_bad_fault_requests_are_refused(sandbox, fault):

@@ -2,6 +2,7 @@
 the seeded data they show: the l10n_fi chart, default accounts, voucher types, periods."""
 
 import csv
+import datetime
 import importlib.util
 import re
 from pathlib import Path
@@ -135,21 +136,79 @@ def test_voucher_types_are_the_twelve_system_types(nv):
     assert defaults.findtext("PurchaseInvoices/NetvisorKey") == "9"
 
 
-def test_periods_nested_by_default_with_ansi_dates(nv):
+def test_periods_as_siblings_with_finnish_dates_by_default(nv):
+    """API.md §11.1: the layout and date form captured from Netvisor."""
+    reply = nv.get("accountingperiodlist.nv")
+    periods = reply.findall("AccountingPeriodList/Period")
+    assert [
+        (p.findtext("Name"), p.findtext("BeginDate"), p.findtext("EndDate")) for p in periods
+    ] == [("2025", "1.1.2025", "31.12.2025"), ("2026", "1.1.2026", "31.12.2026")]
+    assert periods[0].find("BeginDate").get("format") == "ansi"
+    assert reply.findall("AccountingPeriodList/PeriodLockInformation/Period") == []
+    children = [e.tag for e in reply.find("AccountingPeriodList")]
+    assert children == ["PeriodLockInformation", "Period", "Period"]
+
+
+def test_periods_nested_with_iso_dates_when_switched(sandbox, nv):
+    assert sandbox.admin("PATCH", "settings", {"period_list_layout": "nested"}).status_code == 200
     reply = nv.get("accountingperiodlist.nv")
     periods = reply.findall("AccountingPeriodList/PeriodLockInformation/Period")
     assert [
         (p.findtext("Name"), p.findtext("BeginDate"), p.findtext("EndDate")) for p in periods
     ] == [("2025", "2025-01-01", "2025-12-31"), ("2026", "2026-01-01", "2026-12-31")]
-    assert periods[0].find("BeginDate").get("format") == "ansi"
+    assert periods[0].find("EndDate").get("format") == "ansi"
     assert reply.findall("AccountingPeriodList/Period") == []
 
 
-def test_periods_as_siblings_when_switched(sandbox, nv):
-    sandbox.admin("PATCH", "settings", {"period_layout": "sibling"})
-    reply = nv.get("accountingperiodlist.nv")
-    assert len(reply.findall("AccountingPeriodList/Period")) == 2
-    assert reply.findall("AccountingPeriodList/PeriodLockInformation/Period") == []
+def _period_info(reply) -> dict:
+    """What a client reads, found by descendant search and either date form."""
+
+    def day(text):
+        if not text:
+            return None
+        if "-" in text:
+            return datetime.date.fromisoformat(text)
+        d, m, y = (int(part) for part in text.split("."))
+        return datetime.date(y, m, d)
+
+    lists = reply.find("AccountingPeriodList")
+    locks = lists.find("PeriodLockInformation")
+    return {
+        "locks": [(e.tag, e.get("format"), day(e.text)) for e in locks if e.tag != "Period"],
+        "periods": [
+            (
+                p.findtext("NetvisorKey"),
+                p.findtext("Name"),
+                day(p.findtext("BeginDate")),
+                day(p.findtext("EndDate")),
+            )
+            for p in lists.iter("Period")
+        ],
+    }
+
+
+def test_both_period_layouts_carry_the_same_information(sandbox, nv):
+    locks = {"accounting_lock_date": "2025-03-31", "vat_lock_date": "2025-02-28"}
+    assert sandbox.admin("PUT", f"companies/{seed.COMPANY_A.organisation_id}/locks", locks)
+    sibling = nv.get("accountingperiodlist.nv")
+    lock = sibling.find("AccountingPeriodList/PeriodLockInformation/AccountingPeriodLockDate")
+    assert (lock.text, lock.get("format")) == ("31.3.2025", "ansi")
+    sandbox.admin("PATCH", "settings", {"period_list_layout": "nested"})
+    nested = nv.get("accountingperiodlist.nv")
+    lock = nested.find("AccountingPeriodList/PeriodLockInformation/AccountingPeriodLockDate")
+    assert lock.text == "2025-03-31"
+    info = _period_info(sibling)
+    assert info == _period_info(nested)
+    assert info["locks"] == [
+        ("AccountingPeriodLockDate", "ansi", datetime.date(2025, 3, 31)),
+        ("VatPeriodLockDate", "ansi", datetime.date(2025, 2, 28)),
+        ("PurchaseLockDate", "ansi", None),
+    ]
+    assert [p[1:] for p in info["periods"]] == [
+        ("2025", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
+        ("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
+    ]
+    assert all(p[0].isdigit() for p in info["periods"])
 
 
 def test_no_lock_dates_by_default(nv):

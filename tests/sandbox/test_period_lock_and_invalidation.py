@@ -53,9 +53,9 @@ def test_lock_dates_are_listed_in_accountingperiodlist(sandbox, nv):
     _lock(sandbox, accounting_lock_date="2025-03-31", vat_lock_date="2025-02-28")
     reply = nv.get("accountingperiodlist.nv")
     info = reply.find("AccountingPeriodList/PeriodLockInformation")
-    assert info.findtext("AccountingPeriodLockDate") == "2025-03-31"
+    assert info.findtext("AccountingPeriodLockDate") == "31.3.2025"
     assert info.find("AccountingPeriodLockDate").get("format") == "ansi"
-    assert info.findtext("VatPeriodLockDate") == "2025-02-28"
+    assert info.findtext("VatPeriodLockDate") == "28.2.2025"
     assert info.findtext("PurchaseLockDate") == ""
 
 
@@ -80,6 +80,20 @@ def test_invalidated_voucher_is_still_readable_by_key(nv):
     nv.post("invalidatevouchers.nv", _invalidate_xml(key))
     (voucher,) = nv.ledger(f"netvisorkey={key}")
     assert voucher.get("Status") == "invalidated"
+
+
+def test_key_list_lookup_returns_every_status_with_its_status_attribute(nv):
+    """What a client's "is it there already?" lookup sees: valid and invalidated alike."""
+    keep = nv.import_voucher(voucher_xml())
+    drop = nv.import_voucher(voucher_xml())
+    nv.post("invalidatevouchers.nv", _invalidate_xml(drop))
+    found = nv.ledger(f"netvisorkeylist={keep},{drop}")
+    assert {v.findtext("NetvisorKey"): v.get("Status") for v in found} == {
+        keep: "valid",
+        drop: "invalidated",
+    }
+    changed = nv.ledger("changedsince=2000-01-01")  # a modification query: valid only
+    assert [v.findtext("NetvisorKey") for v in changed] == [keep]
 
 
 def test_key_lookup_combined_with_other_filters_is_refused(nv):

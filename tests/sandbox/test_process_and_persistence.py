@@ -7,10 +7,12 @@ import stat
 import subprocess
 import sys
 
+import pytest
 import requests
 from lxml import etree
 
 from netvisor_sandbox import seed
+from netvisor_sandbox.__main__ import LAYOUT_ENV, parse_args
 from netvisor_sandbox.testing import REPO_ROOT, SandboxProcess, sign_headers, voucher_xml
 
 ORG = seed.COMPANY_A.organisation_id
@@ -59,7 +61,7 @@ def test_restart_keeps_vouchers_numbers_locks_companies_and_transaction_ids(tmp_
         periods = _get(sandbox, "accountingperiodlist.nv")
         assert (
             periods.findtext("AccountingPeriodList/PeriodLockInformation/AccountingPeriodLockDate")
-            == "2025-02-28"
+            == "28.2.2025"
         )
         replay = _get(sandbox, "vouchertypelist.nv", transaction_id="before-restart")
         assert replay.findall("ResponseStatus/Status")[1].text.startswith("REQUEST_NOT_UNIQUE")
@@ -129,8 +131,8 @@ def test_cli_flags_set_the_knobs(tmp_path):
     args = (
         "--no-legacy-algorithms",
         "--strict",
-        "--period-layout",
-        "sibling",
+        "--period-list-layout",
+        "nested",
         "--latency-ms",
         "20",
         "--timestamp-skew",
@@ -142,13 +144,25 @@ def test_cli_flags_set_the_knobs(tmp_path):
         settings = sandbox.admin("GET", "settings").json()
         assert settings["legacy_algorithms"] is False
         assert settings["description_limit"] == 100
-        assert settings["period_layout"] == "sibling"
+        assert settings["period_list_layout"] == "nested"
         assert settings["latency_ms"] == 20
         assert settings["timestamp_skew_seconds"] == 60
         assert settings["vat_percents"] == ["0", "24", "25.5"]
         md5 = _get(sandbox, "vouchertypelist.nv", algorithm="MD5")
         assert md5.findall("ResponseStatus/Status")[1].text.startswith("AUTHENTICATION_FAILED")
         periods = _get(sandbox, "accountingperiodlist.nv")
-        assert len(periods.findall("AccountingPeriodList/Period")) == 2
+        assert len(periods.findall("AccountingPeriodList/PeriodLockInformation/Period")) == 2
         long_text = _post(sandbox, "accounting.nv", voucher_xml(description="x" * 101))
         assert long_text.findall("ResponseStatus/Status")[1].text.startswith("INVALID_DATA_SIZE")
+
+
+def test_period_list_layout_defaults_to_sibling_or_the_environment(monkeypatch, capsys):
+    monkeypatch.delenv(LAYOUT_ENV, raising=False)
+    assert parse_args([]).period_list_layout == "sibling"
+    monkeypatch.setenv(LAYOUT_ENV, "nested")  # a whole suite against the other layout
+    assert parse_args([]).period_list_layout == "nested"
+    assert parse_args(["--period-list-layout", "sibling"]).period_list_layout == "sibling"
+    monkeypatch.setenv(LAYOUT_ENV, "diagonal")
+    with pytest.raises(SystemExit):
+        parse_args([])
+    assert LAYOUT_ENV in capsys.readouterr().err

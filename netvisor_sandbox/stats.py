@@ -1,0 +1,57 @@
+"""Request counts per organisation, and overlaps: API.md §7 asks for one request at a
+time per company, so a request that starts while another of the same organisation is
+still running (a hanging one included) is counted. Also the faults actually injected."""
+
+import contextlib
+import threading
+from collections import Counter
+
+
+class RequestStats:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._in_flight: Counter = Counter()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._requests: Counter = Counter()
+        self._overlaps: Counter = Counter()
+        self._max_in_flight = dict(+self._in_flight)
+        self._injected: Counter = Counter()
+
+    @contextlib.contextmanager
+    def request(self, organisation_id: str):
+        """Count one Netvisor request of this organisation while it runs."""
+        with self._lock:
+            self._requests[organisation_id] += 1
+            if self._in_flight[organisation_id]:
+                self._overlaps[organisation_id] += 1
+            self._in_flight[organisation_id] += 1
+            self._max_in_flight[organisation_id] = max(
+                self._max_in_flight.get(organisation_id, 0), self._in_flight[organisation_id]
+            )
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[organisation_id] -= 1
+
+    def injected(self, mode: str) -> None:
+        with self._lock:
+            self._injected[mode] += 1
+
+    def as_json(self) -> dict:
+        with self._lock:
+            return {
+                "requests": dict(self._requests),
+                "overlaps": {org: self._overlaps[org] for org in self._requests},
+                "max_in_flight": dict(self._max_in_flight),
+                "in_flight": dict(+self._in_flight),
+                "injected": dict(self._injected),
+            }
+
+    def reset(self) -> dict:
+        """Forget the counts; requests still running stay in flight."""
+        with self._lock:
+            self._reset()
+        return self.as_json()
