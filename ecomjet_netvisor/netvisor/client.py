@@ -1,8 +1,13 @@
 """HTTP client for Netvisor's XML web service: authentication (API.md §2), retries, limits.
 
 The MAC covers the URL byte for byte, so the URL string is built here once, hashed, and
-sent unchanged. ``accounting.nv`` has no idempotency (API.md §9): a POST whose outcome is
-unknown is never sent again; the caller looks the voucher up in the ledger first.
+sent unchanged. ``accounting.nv`` has no idempotency (API.md §9): a POST that Netvisor may
+have stored (``may_be_stored``, see ``errors``) is never sent again; the caller looks the
+voucher up in the ledger first.
+
+Every exception a request can raise is a ``NetvisorError``: failures before a byte left
+become ``NotSentError``, failures after it ``OutcomeUnknownError`` or ``BadResponseError``,
+and every text built from an answer is redacted (keys, IDs, digests, the echoed MAC input).
 """
 
 import datetime
@@ -10,11 +15,13 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import re
 import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import requests
@@ -24,9 +31,15 @@ from . import responses, vouchers
 from .errors import (
     BadResponseError,
     NetvisorError,
+    NetvisorResponseError,
     NotSentError,
     OutcomeUnknownError,
 )
+
+try:  # urllib3 1.x matches host names itself and raises its own CertificateError
+    from urllib3.packages.ssl_match_hostname import CertificateError as _HostnameMismatch
+except ImportError:  # pragma: no cover - urllib3 2 leaves it to the ssl module
+    _HostnameMismatch = ssl.CertificateError
 
 _logger = logging.getLogger(__name__)
 
@@ -38,8 +51,18 @@ VOUCHER_STATUSES = {"all": "1", "valid": "2", "invalidated": "3", "1": "1", "2":
 _TRANSACTION_ID = re.compile(r"[A-Za-z0-9-]{1,50}")
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 _QUERY_SAFE = re.compile(r"[A-Za-z0-9,.-]*")
-_DIGEST = re.compile(r"\b[0-9A-Fa-f]{64}\b")
 _CHUNK = 64 * 1024
+CONNECT_TIMEOUT = 10.0
+# Non-envelope answers of a gateway: Netvisor itself may still be working on the request.
+_GATEWAY_STATUSES = (502, 503, 504)
+# Requests refuses these before opening a connection: the settings cannot be sent.
+_UNSENDABLE = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+)
 
 
 def compute_mac(
@@ -102,6 +125,8 @@ class Credentials:
             raise ValueError("Netvisor base URL must not contain credentials, query or fragment")
         if parts.scheme == "http" and not is_loopback_host(parts.hostname):
             raise ValueError("Netvisor base URL must use https (plain http only for loopback)")
+        if not _valid_port(parts) or not _requestable(self.base_url):
+            raise ValueError("Netvisor base URL is not a valid URL (check the host and port)")
         for name in ("sender", "customer_id", "partner_id", "organisation_id"):
             value = getattr(self, name)
             if not isinstance(value, str) or not _HEADER_SAFE.fullmatch(value):
@@ -114,6 +139,32 @@ class Credentials:
             raise ValueError(f"Netvisor language must be one of {', '.join(LANGUAGES)}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"Netvisor MAC algorithm must be one of {', '.join(ALGORITHMS)}")
+
+
+def _valid_port(parts):
+    try:
+        return parts.port != 0
+    except ValueError:  # not a number or out of 0..65535
+        return False
+
+
+def _requestable(base_url):
+    """True when requests can build a request to ``base_url`` (host, port, IDNA)."""
+    try:
+        requests.models.PreparedRequest().prepare_url(f"{base_url}/accountlist.nv", None)
+    except (requests.exceptions.RequestException, ValueError, UnicodeError):
+        return False
+    return True
+
+
+def _seconds(value, name):
+    """A positive, finite number of seconds as float (int, float or Decimal)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise TypeError(f"{name} must be a number of seconds")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds")
+    return seconds
 
 
 def _is_latin1(value):
@@ -152,31 +203,53 @@ def _chain(exc):
 
 
 def _classify(exc):
-    """Map a requests exception to NotSentError or OutcomeUnknownError.
+    """Map a requests exception raised while sending to NotSentError or OutcomeUnknownError.
 
     Only failures that certainly happen before a byte of the request left (no
-    connection, a refused certificate) are "not sent"; everything else may have
-    reached Netvisor, because a re-POST of accounting.nv would create a duplicate.
-    urllib3 reports proxy and TLS errors at any stage under the same classes, so
-    those are judged by what they wrap.
+    connection, a refused certificate, a URL requests will not send) are "not sent";
+    everything else may have reached Netvisor, because a re-POST of accounting.nv would
+    create a duplicate. urllib3 reports proxy and TLS errors at any stage under the same
+    classes, so those are judged by what they wrap.
     """
     summary = f"{type(exc).__name__}"
     chain = _chain(exc)
+    if isinstance(exc, _UNSENDABLE):
+        return NotSentError(f"{summary}: the Netvisor URL cannot be requested", retryable=False)
     if isinstance(exc, requests.exceptions.ConnectTimeout) or any(
         isinstance(item, (NewConnectionError, ConnectTimeoutError)) for item in chain
     ):
         return NotSentError(f"{summary}: could not connect")
-    if any(isinstance(item, ssl.SSLCertVerificationError) for item in chain):
+    if any(isinstance(item, (ssl.SSLCertVerificationError, _HostnameMismatch)) for item in chain):
         return NotSentError(f"{summary}: TLS certificate refused", retryable=False)
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return OutcomeUnknownError(f"{summary}: no answer within the timeout")
     return OutcomeUnknownError(f"{summary}: connection lost, the request may have been sent")
 
 
+def _unreadable(exc):
+    """A parser stray: the answer came complete but could not be read."""
+    text = f"{type(exc).__name__}: the answer could not be read"
+    return BadResponseError(text, may_still_run=False)
+
+
+def _unsendable(exc):
+    """Short English text for a request that could not be built (never the values)."""
+    if isinstance(exc, UnicodeError):
+        return (
+            f"{type(exc).__name__}: the Netvisor URL or a header contains a character that "
+            "cannot be sent"
+        )
+    if isinstance(exc, _UNSENDABLE):
+        return f"{type(exc).__name__}: the Netvisor URL is not valid (check the host and port)"
+    return f"{type(exc).__name__}: the request could not be built from the settings"
+
+
 class NetvisorClient:
     """One company's Netvisor connection: a keep-alive session, signing and retries.
 
     Requests are made one at a time (Netvisor allows no overlapping requests per company).
+    ``timeout`` is the read timeout in seconds (API.md §7: 360 s), ``connect_timeout`` the
+    time to open a connection (never longer than ``timeout``), so a dead host fails fast.
     ``sleep`` and ``clock`` are injectable so tests neither wait nor depend on the time.
     """
 
@@ -187,6 +260,7 @@ class NetvisorClient:
         max_retries=3,
         backoff=1.0,
         *,
+        connect_timeout=CONNECT_TIMEOUT,
         sleep=time.sleep,
         clock=time.time,
         max_response_bytes=responses.MAX_RESPONSE_BYTES,
@@ -195,7 +269,8 @@ class NetvisorClient:
         if not isinstance(credentials, Credentials):
             raise TypeError("credentials must be a Credentials instance")
         self.credentials = credentials
-        self.timeout = timeout
+        self.timeout = _seconds(timeout, "timeout")
+        self.connect_timeout = min(_seconds(connect_timeout, "connect_timeout"), self.timeout)
         self.max_retries = max(0, int(max_retries))
         self.backoff = backoff
         self.max_response_bytes = max_response_bytes
@@ -269,18 +344,19 @@ class NetvisorClient:
             headers["X-Netvisor-Authentication-TimestampUnix"] = timestamp_unix
         return headers
 
-    def _request(self, method, resource, params=(), body=None, transaction_id=None):
-        """Send with bounded retries of the safe cases; return the OK envelope's root.
+    def _request(self, method, resource, params=(), body=None, transaction_id=None, parse=None):
+        """Send with bounded retries of the safe cases; return ``parse(root)`` of the OK answer.
 
-        Retried: maintenance / technical-error answers and requests that certainly did
-        not leave (NotSentError); timeouts and resets only for GET. Every attempt gets a
-        new transaction id and timestamp; ``transaction_id`` is used for the first one.
+        The classification of ``errors`` decides: a POST is retried only when the failure
+        is ``retryable`` and Netvisor cannot have stored anything (``may_be_stored`` False),
+        a GET whenever it is ``retryable``. Every attempt gets a new transaction id and
+        timestamp; ``transaction_id`` is used for the first one.
         """
         url = self.build_url(resource, params)
         for attempt in range(self.max_retries + 1):
             tid = transaction_id if attempt == 0 and transaction_id else uuid.uuid4().hex
             try:
-                return self._attempt(method, url, body, tid)
+                return self._attempt(method, url, body, tid, parse)
             except NetvisorError as err:
                 if attempt >= self.max_retries or not self._may_retry(method, err):
                     raise
@@ -299,122 +375,185 @@ class NetvisorClient:
 
     @staticmethod
     def _may_retry(method, err):
-        if isinstance(err, OutcomeUnknownError):
-            return method == "GET"
-        if isinstance(err, BadResponseError):
+        if not err.retryable:
             return False
-        return err.retryable
+        return method == "GET" or not err.may_be_stored
 
-    def _attempt(self, method, url, body, transaction_id):
+    def _attempt(self, method, url, body, transaction_id, parse):
+        """One signed request; every failure comes out as a redacted NetvisorError.
+
+        Each phase returns ``(value, error)`` and the error is raised here, outside any
+        ``except`` block, so no wrapped exception (whose arguments may hold the MAC input
+        string with the keys) travels along as its context.
+        """
         self.last_transaction_id = transaction_id
-        headers = self.build_headers(url, transaction_id)
-        if body is not None:
-            headers["Content-Type"] = "text/xml; charset=utf-8"
-        prepared = self._session.prepare_request(
-            requests.Request(method, url, headers=headers, data=body)
-        )
+        prepared, error = self._prepare(method, url, body, transaction_id)
+        if error is None:
+            _logger.debug("Netvisor %s %s transaction %s", method, url, transaction_id)
+            started = time.monotonic()
+            response, error = self._send(prepared)
+        if error is None:
+            payload, error = self._receive(response)
+        if error is None:
+            _logger.debug(
+                "Netvisor answered HTTP %s, %d bytes in %.3f s (transaction %s)",
+                response.status_code,
+                len(payload),
+                time.monotonic() - started,
+                transaction_id,
+            )
+            result, error = self._parse(payload, response.status_code, transaction_id, parse)
+        if error is not None:
+            raise self._scrubbed(error, transaction_id)
+        return result
+
+    def _prepare(self, method, url, body, transaction_id):
+        """The signed request, or NotSentError: nothing has left yet."""
+        if not url.isascii():
+            # the MAC covers this exact string, but requests would send it percent-encoded
+            text = "the Netvisor URL contains a character that cannot be sent (not ASCII)"
+            return None, NotSentError(text, retryable=False)
+        try:
+            headers = self.build_headers(url, transaction_id)
+            if body is not None:
+                headers["Content-Type"] = "text/xml; charset=utf-8"
+            prepared = self._session.prepare_request(
+                requests.Request(method, url, headers=headers, data=body)
+            )
+        except Exception as exc:  # UnicodeEncodeError in the MAC, InvalidURL, InvalidHeader
+            return None, NotSentError(_unsendable(exc), retryable=False)
         prepared.url = url  # hashed string == requested string, never re-encoded
-        _logger.debug("Netvisor %s %s transaction %s", method, url, transaction_id)
-        started = time.monotonic()
+        return prepared, None
+
+    def _send(self, prepared):
         try:
             response = self._session.send(
                 prepared,
-                timeout=self.timeout,
+                timeout=(self.connect_timeout, self.timeout),
                 stream=True,
                 verify=self._verify,
                 proxies=self._proxies,
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
-            raise self._transport_error(exc, transaction_id) from None
+            return None, _classify(exc)
+        except UnicodeError as exc:  # http.client encodes the request line and headers first
+            return None, NotSentError(_unsendable(exc), retryable=False)
+        except Exception as exc:
+            text = f"{type(exc).__name__}: unexpected failure, the request may have been sent"
+            return None, OutcomeUnknownError(text)
+        return response, None
+
+    def _receive(self, response):
         try:
-            payload = self._read_body(response, transaction_id)
+            return self._read_body(response), None
+        except NetvisorError as err:
+            return None, err
+        except Exception as exc:  # ChunkedEncodingError, ConnectionError, ReadTimeout, ...
+            return None, OutcomeUnknownError(f"{type(exc).__name__}: answer cut off while reading")
         finally:
             response.close()
-        _logger.debug(
-            "Netvisor answered HTTP %s, %d bytes in %.3f s (transaction %s)",
-            response.status_code,
-            len(payload),
-            time.monotonic() - started,
-            transaction_id,
-        )
-        try:
-            return responses.read_envelope(payload, transaction_id, self.max_response_bytes)
-        except NetvisorError as err:
-            err.transaction_id = transaction_id
-            self._redact(err)
-            raise
 
-    def _read_body(self, response, transaction_id):
+    def _parse(self, payload, status_code, transaction_id, parse):
+        try:
+            root = responses.read_envelope(payload, transaction_id, self.max_response_bytes)
+        except BadResponseError as err:
+            # not a Netvisor envelope: a gateway's own page (502/503/504) means Netvisor may
+            # still be working on the request; any other answer came complete
+            err.may_still_run = status_code in _GATEWAY_STATUSES
+            return None, err
+        except NetvisorError as err:
+            return None, err
+        except Exception as exc:  # pragma: no cover - read_envelope raises NetvisorErrors
+            return None, _unreadable(exc)
+        try:
+            return (parse(root) if parse is not None else root), None
+        except NetvisorError as err:  # a complete Netvisor envelope whose payload is broken
+            err.may_still_run = False
+            return None, err
+        except Exception as exc:  # a parser stray (ValueError, OverflowError, IndexError, ...)
+            return None, _unreadable(exc)
+
+    def _read_body(self, response):
         """Read at most ``max_response_bytes``; a larger body is refused unparsed."""
         limit = self.max_response_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise BadResponseError(
-                f"response of {declared} bytes exceeds {limit}", transaction_id=transaction_id
+                f"response of {declared[:20]} bytes exceeds {limit}", may_still_run=False
             )
         chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(_CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise BadResponseError(
-                        f"response exceeds {limit} bytes", transaction_id=transaction_id
-                    )
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
-            error = OutcomeUnknownError(
-                f"{type(exc).__name__}: answer cut off while reading",
-                transaction_id=transaction_id,
-            )
-            raise error from None
+        for chunk in response.iter_content(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise BadResponseError(f"response exceeds {limit} bytes", may_still_run=False)
+            chunks.append(chunk)
         return b"".join(chunks)
 
-    def _transport_error(self, exc, transaction_id):
-        error = _classify(exc)
-        error.transaction_id = transaction_id
-        _logger.debug("Netvisor transport error %s (transaction %s)", error, transaction_id)
-        return error
+    def _scrubbed(self, err, transaction_id):
+        """``err`` with the attempt's transaction id, redacted texts and no wrapped cause."""
+        err.transaction_id = transaction_id
+        err.__cause__ = err.__context__ = None
+        err.__suppress_context__ = True
+        self._redact(err)
+        if not isinstance(err, NetvisorResponseError):
+            _logger.debug("Netvisor transport error %s (transaction %s)", err, transaction_id)
+        return err
 
     def _redact(self, err):
-        """Keep keys and digests out of error texts even if Netvisor echoes them."""
-        cleaned = err.netvisor_text
-        for secret in (self.credentials.customer_key, self.credentials.partner_key):
-            cleaned = cleaned.replace(secret, "***")
-        cleaned = _DIGEST.sub("***", cleaned)
-        if cleaned != err.netvisor_text:
-            err.netvisor_text = cleaned
-            err.args = (err._message(),)
+        """Keep keys, IDs, digests and the echoed MAC input string out of error texts."""
+        cleaned = self._redact_text(err.netvisor_text)
+        if type(err) is NetvisorResponseError:  # an unknown category is Netvisor's text too
+            err.category = self._redact_text(err.category)
+        if cleaned != err.netvisor_text or err.args != (err._message(),):
+            err._set_text(cleaned)
+
+    def _redact_text(self, text):
+        """``text`` without this client's keys and IDs, digests or an echoed MAC string."""
+        creds = self.credentials
+        secrets = (creds.customer_key, creds.partner_key, creds.customer_id, creds.partner_id)
+        for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+            text = re.sub(re.escape(secret), "***", text, flags=re.IGNORECASE)
+        return responses.redact_echo(text)
 
     # ------------------------------------------------------------------ resources
 
     def build_voucher_xml(self, voucher):
         return vouchers.build_voucher_xml(voucher)
 
-    def import_voucher(self, voucher, transaction_id=None, xml=None):
+    def import_voucher(self, voucher, transaction_id=None):
         """POST accounting.nv; return the new voucher's Netvisor key.
 
-        ``xml``: the bytes ``build_voucher_xml(voucher)`` already returned, sent as they
-        are, so a caller that stores the request builds it once.
+        ``voucher``: a ``Voucher``, or the bytes ``build_voucher_xml`` already returned,
+        sent as they are (a caller that stores the request builds it once, and stores
+        exactly what was sent).
         Never re-sent after an unknown outcome (OutcomeUnknownError / BadResponseError):
         Netvisor has no idempotency, so the caller must look the voucher up first.
         """
         if transaction_id is not None and not _TRANSACTION_ID.fullmatch(str(transaction_id)):
             raise ValueError("transaction id must be 1-50 characters of A-Z, a-z, 0-9 and '-'")
-        if xml is not None and not isinstance(xml, bytes):
-            raise TypeError("xml must be the bytes build_voucher_xml returned")
-        body = vouchers.build_voucher_xml(voucher) if xml is None else xml
-        root = self._request("POST", "accounting.nv", body=body, transaction_id=transaction_id)
-        return responses.parse_inserted_key(root)
+        if isinstance(voucher, bytes):
+            body = voucher
+        elif isinstance(voucher, vouchers.Voucher):
+            body = vouchers.build_voucher_xml(voucher)
+        else:
+            raise TypeError("voucher must be a Voucher or the bytes build_voucher_xml returned")
+        return self._request(
+            "POST",
+            "accounting.nv",
+            body=body,
+            transaction_id=transaction_id,
+            parse=responses.parse_inserted_key,
+        )
 
     def get_account_list(self):
-        return responses.parse_account_list(self._request("GET", "accountlist.nv"))
+        return self._request("GET", "accountlist.nv", parse=responses.parse_account_list)
 
     def get_accounting_periods(self):
-        return responses.parse_periods(self._request("GET", "accountingperiodlist.nv"))
+        return self._request("GET", "accountingperiodlist.nv", parse=responses.parse_periods)
 
     def get_voucher_types(self):
-        return responses.parse_voucher_types(self._request("GET", "vouchertypelist.nv"))
+        return self._request("GET", "vouchertypelist.nv", parse=responses.parse_voucher_types)
 
     def get_ledger(
         self,
@@ -450,14 +589,25 @@ class NetvisorClient:
             if status is None:
                 raise ValueError("voucher_status must be 1/all, 2/valid or 3/invalidated")
             params.append(("voucherstatus", status))
-        return responses.parse_ledger(self._request("GET", "accountingledger.nv", params))
+        return self._request("GET", "accountingledger.nv", params, parse=responses.parse_ledger)
 
-    def find_vouchers_by_reference(self, reference, start_date, end_date, voucher_status=None):
-        """Vouchers dated in the range whose description starts with ``reference``."""
-        if not reference:
-            raise ValueError("reference must not be empty")
+    def find_vouchers_by_reference(self, reference, start_date, end_date, voucher_status="all"):
+        """Vouchers dated in the range whose description is ``reference`` or starts with it
+        followed by a space (``ODOO-X-1`` does not find ``ODOO-X-12``).
+
+        By default valid *and* invalidated vouchers are returned (``voucherstatus=1``):
+        ``LedgerVoucher.is_invalidated`` tells them apart, so a caller checking whether a
+        voucher is already in Netvisor sees an invalidated one instead of missing it.
+        """
+        if not isinstance(reference, str) or not reference.strip():
+            raise ValueError("reference must be non-empty text")
+        reference = reference.strip()
         found = self.get_ledger(start_date, end_date, voucher_status=voucher_status)
-        return [v for v in found if v.description.startswith(reference)]
+        return [
+            v
+            for v in found
+            if v.description == reference or v.description.startswith(reference + " ")
+        ]
 
     def invalidate_vouchers(self, keys, comment=None):
         """POST invalidatevouchers.nv for 1..100 keys; like accounting.nv, never re-sent

@@ -1,8 +1,46 @@
-"""Exceptions of the Netvisor connector.
+"""Exceptions of the Netvisor connector, and the one place where they are classified.
 
-One class per Netvisor error category (API.md §3.3) so callers can react by type, plus
-transport errors that say whether the request may have reached Netvisor: that decides
-whether a voucher may be sent again (API.md §9). Messages never contain keys or MACs.
+Every exception a ``NetvisorClient`` request can raise is a ``NetvisorError``; one class
+per Netvisor error category (API.md §3.3) plus transport errors. Each carries three
+flags that decide what the caller may do next (API.md §9, DESIGN.md §6):
+
+``may_be_stored``
+    Netvisor may have stored, or may still store, what the request carried. A POST that
+    failed this way must never be sent again blind: look the data up first.
+``retryable``
+    The same request may succeed later (a transient failure).
+``stops_company``
+    The credentials or the company's access were refused: nothing for this company can
+    succeed until a person fixes the settings.
+
+======================================  =============  =========  =============
+class                                   may_be_stored  retryable  stops_company
+======================================  =============  =========  =============
+AuthenticationFailed                    False          False      True
+ServiceAccessError                      False          False      True
+InvalidData, InvalidDataSize            False          False      False
+PeriodLock                              False          False      False
+SystemMaintenance                       False          True       False
+TechnicalError (1)                      True           True       False
+DuplicateData, RequestNotUnique         True           False      False
+NetvisorResponseError (other category)  True           False      False
+NotSentError (2)                        False          True       False
+OutcomeUnknownError                     True           True       False
+BadResponseError                        True           True       False
+VoucherValidationError                  False          False      False
+======================================  =============  =========  =============
+
+(1) HTTP 500 ``TECHNICAL_ERROR`` to a POST may come after Netvisor stored the voucher.
+(2) ``retryable`` is False for a refused TLS certificate and for a request that could not
+    be built from the settings (an invalid URL, a character that cannot be sent).
+
+``may_still_run`` (False unless said otherwise) is True when the request may still be
+running on Netvisor's side: timeouts, resets, 502/503/504 gateway answers and answers cut
+off while reading. It is False when Netvisor answered completely but unreadably. A caller
+waits Netvisor's own timeout before its next request for the company when it is True.
+
+The client retries a POST only when ``retryable and not may_be_stored`` and a GET when
+``retryable``. Messages never contain keys, MACs or the echoed MAC input string.
 """
 
 
@@ -11,8 +49,10 @@ class NetvisorError(Exception):
 
     category = "NETVISOR_ERROR"
     explanation = "The Netvisor request failed."
+    may_be_stored = True
     retryable = False
-    may_have_reached_netvisor = True
+    stops_company = False
+    may_still_run = False
 
     def __init__(
         self,
@@ -21,6 +61,9 @@ class NetvisorError(Exception):
         *,
         category=None,
         retryable=None,
+        may_be_stored=None,
+        stops_company=None,
+        may_still_run=None,
         transaction_id=None,
     ):
         self.netvisor_text = netvisor_text or ""
@@ -28,8 +71,14 @@ class NetvisorError(Exception):
             self.explanation = explanation
         if category is not None:
             self.category = category
-        if retryable is not None:
-            self.retryable = retryable
+        for name, value in (
+            ("retryable", retryable),
+            ("may_be_stored", may_be_stored),
+            ("stops_company", stops_company),
+            ("may_still_run", may_still_run),
+        ):
+            if value is not None:
+                setattr(self, name, bool(value))
         #: transaction id of the attempt that produced this error (None if none was made)
         self.transaction_id = transaction_id
         super().__init__(self._message())
@@ -38,6 +87,11 @@ class NetvisorError(Exception):
         if self.netvisor_text:
             return f"{self.category}: {self.netvisor_text} ({self.explanation})"
         return f"{self.category}: {self.explanation}"
+
+    def _set_text(self, netvisor_text):
+        """Replace Netvisor's text (e.g. redacted) and the message built from it."""
+        self.netvisor_text = netvisor_text
+        self.args = (self._message(),)
 
 
 class NetvisorResponseError(NetvisorError):
@@ -52,6 +106,8 @@ class AuthenticationFailed(NetvisorResponseError):
         "Netvisor did not accept the credentials: check the API user ID and key, the partner "
         "ID and key, the organisation ID, and that the server clock is correct."
     )
+    may_be_stored = False
+    stops_company = True
 
 
 class InvalidData(NetvisorResponseError):
@@ -60,11 +116,13 @@ class InvalidData(NetvisorResponseError):
         "Netvisor found the data invalid, for example an account that is not in the chart of "
         "accounts, a VAT code that does not fit the VAT percent, or a malformed request."
     )
+    may_be_stored = False
 
 
 class InvalidDataSize(NetvisorResponseError):
     category = "INVALID_DATA_SIZE"
     explanation = "A value or list was too long for Netvisor (e.g. a text over 255 characters)."
+    may_be_stored = False
 
 
 class DuplicateData(NetvisorResponseError):
@@ -74,7 +132,10 @@ class DuplicateData(NetvisorResponseError):
 
 class RequestNotUnique(NetvisorResponseError):
     category = "REQUEST_NOT_UNIQUE"
-    explanation = "Netvisor has already received a request with this transaction id."
+    explanation = (
+        "Netvisor has already received a request with this transaction id; the data may "
+        "already be in Netvisor."
+    )
 
 
 class PeriodLock(NetvisorResponseError):
@@ -83,6 +144,7 @@ class PeriodLock(NetvisorResponseError):
         "The accounting period is locked in Netvisor for this date; open the period in "
         "Netvisor or choose another date."
     )
+    may_be_stored = False
 
 
 class ServiceAccessError(NetvisorResponseError):
@@ -92,17 +154,22 @@ class ServiceAccessError(NetvisorResponseError):
         "Professional and Premium service packages, and the resource must be allowed in the "
         "company's rights of interface resources."
     )
+    may_be_stored = False
+    stops_company = True
 
 
 class SystemMaintenance(NetvisorResponseError):
     category = "SYSTEM_MAINTENANCE"
     explanation = "Netvisor is under maintenance and accepts no requests; try again later."
+    may_be_stored = False
     retryable = True
 
 
 class TechnicalError(NetvisorResponseError):
     category = "TECHNICAL_ERROR"
-    explanation = "Netvisor had an internal error; try again later."
+    explanation = (
+        "Netvisor had an internal error; it may have stored the data anyway. Try again later."
+    )
     retryable = True
 
 
@@ -116,11 +183,11 @@ class TransportError(NetvisorError):
 class NotSentError(TransportError):
     category = "NOT_SENT"
     explanation = (
-        "Netvisor could not be reached (connection refused, name or TLS failure); "
-        "the request was not sent."
+        "Netvisor could not be reached (connection refused, name or TLS failure, or a setting "
+        "that cannot be sent); the request was not sent."
     )
+    may_be_stored = False
     retryable = True
-    may_have_reached_netvisor = False
 
 
 class OutcomeUnknownError(TransportError):
@@ -129,14 +196,19 @@ class OutcomeUnknownError(TransportError):
         "The connection failed after the request was sent (timeout or reset); Netvisor may "
         "have processed it. Look the data up in Netvisor before sending it again."
     )
+    retryable = True
+    may_still_run = True
 
 
 class BadResponseError(TransportError):
     category = "BAD_RESPONSE"
     explanation = (
-        "The answer was not a Netvisor XML response (empty, HTML, too large or unsafe); "
-        "Netvisor may have processed the request."
+        "The answer was not a readable Netvisor XML response (empty, HTML, garbled, too large "
+        "or unsafe); Netvisor may have processed the request."
     )
+    retryable = True
+    # the client sets False when the answer arrived complete; unknown -> assume it may run
+    may_still_run = True
 
 
 class VoucherValidationError(NetvisorError, ValueError):
@@ -144,7 +216,7 @@ class VoucherValidationError(NetvisorError, ValueError):
 
     category = "VALIDATION_ERROR"
     explanation = "The voucher was refused before sending."
-    may_have_reached_netvisor = False
+    may_be_stored = False
 
     def __init__(self, problems):
         self.problems = list(problems)
@@ -175,6 +247,6 @@ def error_for_category(category, text, *, transaction_id=None):
     cls = _CATEGORY_CLASSES.get(category)
     if cls is None:
         return NetvisorResponseError(
-            text, category=category or "UNKNOWN", transaction_id=transaction_id
+            text, category=category[:60] or "UNKNOWN", transaction_id=transaction_id
         )
     return cls(text, transaction_id=transaction_id)

@@ -16,7 +16,21 @@ from lxml import etree
 from .errors import BadResponseError, error_for_category
 
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
-_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
+# A FAILED answer that is not well-formed XML is searched for its status in this many bytes.
+MAX_FALLBACK_BYTES = 64 * 1024
+INVALIDATED_STATUSES = ("invalidated", "deleted")
+_NUMBER = re.compile(r"[-+]?[0-9]{1,30}(\.[0-9]{1,30})?")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_FINNISH_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+# Tags of the envelope the fallback reads; ``[^<>]*`` keeps the scan linear.
+_ENVELOPE_TAG = re.compile(r"<\s*(/?)\s*(Root|ResponseStatus|Status)\b[^<>]*>", re.IGNORECASE)
+_XML_REFERENCE = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
+_XML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+# Runs of 64+ hex digits: MAC digests (SHA-256), whatever their case.
+_DIGEST = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}(?![0-9A-Fa-f])")
+# The MAC input string Netvisor echoes: ``URL&Sender&CustomerId&...`` up to `` :: digest``.
+_MAC_ECHO = re.compile(r"(https?://[^\s&]*)&.*?(?=\s::\s|\Z)", re.DOTALL)
+_VOUCHER_NUMBER = re.compile(r"[0-9]{1,18}")
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -102,6 +116,11 @@ class LedgerVoucher:
     lines: list
     uri: str | None = None
 
+    @property
+    def is_invalidated(self):
+        """True for an invalidated or deleted voucher (``Status`` attribute, API.md §6.4)."""
+        return self.status in INVALIDATED_STATUSES
+
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -151,7 +170,10 @@ def parse_decimal(value):
         return Decimal(0)
     if not _NUMBER.fullmatch(cleaned):
         raise BadResponseError(f"not a number: {value[:40]!r}")
-    return Decimal(cleaned)
+    try:
+        return Decimal(cleaned)
+    except (ArithmeticError, ValueError):  # pragma: no cover - the pattern rules it out
+        raise BadResponseError(f"not a number: {value[:40]!r}") from None
 
 
 def parse_date(value):
@@ -160,14 +182,29 @@ def parse_date(value):
     if not value:
         return None
     day_part = value.split()[0]
+    iso = _ISO_DATE.fullmatch(day_part)
+    finnish = None if iso else _FINNISH_DATE.fullmatch(day_part)
     try:
-        if "-" in day_part:
-            year, month, day = day_part.split("-")
+        if iso:
+            year, month, day = iso.groups()
+        elif finnish:
+            day, month, year = finnish.groups()
         else:
-            day, month, year = day_part.split(".")
+            raise ValueError(day_part)
         return datetime.date(int(year), int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadResponseError(f"not a date: {value[:40]!r}") from None
+
+
+def redact_echo(text):
+    """``text`` without MAC digests and without the MAC input string Netvisor echoes.
+
+    AUTHENTICATION_FAILED answers may end with ``URL&Sender&CustomerId&...&keys :: DIGEST``
+    (API.md §2.7): everything between the URL and the `` :: `` becomes ``***``. The client
+    also removes the keys and IDs it knows.
+    """
+    text = _MAC_ECHO.sub(r"\1&***", text)
+    return _DIGEST.sub("***", text)
 
 
 def _foreign_names(element):
@@ -182,6 +219,10 @@ def _foreign_names(element):
 # ---------------------------------------------------------------------------- envelope
 
 
+class _NotWellFormed(BadResponseError):
+    """The body is not well-formed XML (the FAILED fallback may still read it)."""
+
+
 def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
     """Parse a response body safely; anything that is not plain XML -> BadResponseError."""
     if not body or not body.strip():
@@ -192,12 +233,14 @@ def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
         raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
     try:
         root = etree.fromstring(body, _PARSER)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        raise BadResponseError(f"response is not XML ({str(exc)[:80]})") from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
-    return root
+    except Exception as exc:  # XMLSyntaxError, ValueError, LookupError (odd encodings), ...
+        problem = str(exc)[:80]
+    else:
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
+        return root
+    raise _NotWellFormed(f"response is not XML ({problem})")
 
 
 def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
@@ -205,8 +248,17 @@ def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
 
     A FAILED envelope carries two ``Status`` elements, the second being
     ``CATEGORY :: text``; the text may contain ``::`` itself, so split on the first one.
+    Netvisor's AUTHENTICATION_FAILED answers are not always well-formed XML (API.md
+    §11.1: the echoed MAC string keeps its raw ``&``), so a body the parser refuses is
+    searched for its ``Status`` elements; a FAILED one raises its category's error.
     """
-    root = parse_xml(body, max_bytes)
+    try:
+        root = parse_xml(body, max_bytes)
+    except _NotWellFormed as exc:
+        statuses = _fallback_statuses(body)
+        if not statuses or statuses[0].upper() != "FAILED":
+            raise BadResponseError(exc.netvisor_text) from None
+        _raise_failed(statuses, transaction_id)
     status_node = child(root, "ResponseStatus")
     if _name(root) != "root" or status_node is None:
         raise BadResponseError("response has no Netvisor ResponseStatus")
@@ -218,11 +270,53 @@ def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
         return root
     if outcome != "FAILED":
         raise BadResponseError(f"unexpected Netvisor status {statuses[0][:40]!r}")
+    _raise_failed(statuses, transaction_id)
+
+
+def _raise_failed(statuses, transaction_id):
     detail = statuses[1] if len(statuses) > 1 else ""
     category, separator, message = detail.partition(" :: ")
     if not separator:
         category, message = (detail, "") if re.fullmatch(r"[A-Z_]+", detail) else ("", detail)
-    raise error_for_category(category, message.strip(), transaction_id=transaction_id)
+    raise error_for_category(category, redact_echo(message.strip()), transaction_id=transaction_id)
+
+
+def _fallback_statuses(body):
+    """Texts of the ``Status`` elements of ``Root/ResponseStatus``, read without a parser.
+
+    Only the first ``MAX_FALLBACK_BYTES`` bytes are searched; entity references other than
+    XML's five and character references are left as they are (nothing is resolved).
+    """
+    source = body[:MAX_FALLBACK_BYTES].decode("utf-8", "replace")
+    statuses, seen_root, in_status_block, opened = [], False, False, None
+    for tag in _ENVELOPE_TAG.finditer(source):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name == "root":
+            seen_root = seen_root or not closing
+        elif name == "responsestatus" and seen_root:
+            if closing:
+                break
+            in_status_block = True
+        elif name == "status" and in_status_block:
+            if not closing:
+                opened = tag.end()
+            elif opened is not None:
+                statuses.append(_unescape(source[opened : tag.start()]).strip())
+                opened = None
+    return statuses
+
+
+def _unescape(value):
+    def replace(match):
+        name = match.group(1)
+        if name in _XML_NAMED:
+            return _XML_NAMED[name]
+        code = int(name[2:], 16) if name.startswith("#x") else int(name[1:])
+        return (
+            chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+        )
+
+    return _XML_REFERENCE.sub(replace, value)
 
 
 # ---------------------------------------------------------------------------- payloads
@@ -380,6 +474,15 @@ def _ledger_line(node):
     )
 
 
+def _voucher_number(value):
+    """``VoucherNumber``: '' -> None, digits -> int, anything else is a garbled answer."""
+    if not value:
+        return None
+    if not _VOUCHER_NUMBER.fullmatch(value):
+        raise BadResponseError(f"not a voucher number: {value[:40]!r}")
+    return int(value)
+
+
 def parse_ledger(root):
     """accountingledger.nv -> list[LedgerVoucher]."""
     vouchers = []
@@ -392,7 +495,7 @@ def parse_ledger(root):
             LedgerVoucher(
                 netvisor_key=text(node, "NetvisorKey"),
                 date=date,
-                number=int(number) if number.isdigit() else None,
+                number=_voucher_number(number),
                 description=text(node, "VoucherDescription"),
                 voucher_class=text(node, "VoucherClass"),
                 status=(attribute(node, "Status") or "").strip().lower(),

@@ -5,7 +5,9 @@ produce real transport failures (no answer, connection reset) that mocks cannot 
 """
 
 import socket
+import ssl
 import struct
+import subprocess
 import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -73,11 +75,13 @@ class RawServer:
     """Loopback HTTP server; ``behaviour(request)`` returns response bytes, 'hang' or 'reset'.
 
     ``requests`` records each request as (request line, headers dict, body);
-    ``connections`` counts accepted TCP connections.
+    ``connections`` counts accepted TCP connections. With ``tls`` (an ``ssl.SSLContext``)
+    the server speaks HTTPS on ``https://127.0.0.1:<port>``.
     """
 
-    def __init__(self, behaviour):
+    def __init__(self, behaviour, tls=None):
         self.behaviour = behaviour
+        self.tls = tls
         self.requests = []
         self.connections = 0
         self._stop = threading.Event()
@@ -86,7 +90,7 @@ class RawServer:
         self._sock.listen(8)
         self._sock.settimeout(0.1)
         self.port = self._sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
 
     def __enter__(self):
@@ -128,6 +132,13 @@ class RawServer:
         return (lines[0], headers, buffer[:length]), buffer[length:]
 
     def _serve(self, conn):
+        if self.tls is not None:
+            conn.settimeout(5)
+            try:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except OSError:  # the client refused the certificate
+                conn.close()
+                return
         conn.settimeout(0.1)
         buffer = b""
         with conn:
@@ -156,3 +167,50 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def self_signed_tls_context(directory):
+    """Server TLS context with a fresh self-signed certificate for 127.0.0.1 (openssl CLI)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def unaccepting_port():
+    """A loopback listener whose accept queue is full: a connect to it never completes.
+
+    Returns (port, sockets to close). Linux drops further SYNs once the queue is full, so
+    a client connecting now waits for its connect timeout, like a dead host.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = [listener]
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        held.append(filler)
+    return port, held

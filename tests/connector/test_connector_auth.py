@@ -3,6 +3,7 @@
 import datetime
 import logging
 import re
+from decimal import Decimal
 
 import pytest
 import requests
@@ -275,7 +276,7 @@ def test_tls_verified_and_timeout_default_360_seconds(credentials, http, monkeyp
     http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
     client.get_account_list()
     assert session.sent[0]["verify"] is True
-    assert session.sent[0]["timeout"] == 360.0
+    assert session.sent[0]["timeout"] == (10.0, 360.0)  # (connect, read)
     assert session.sent[0]["allow_redirects"] is False
 
 
@@ -309,7 +310,44 @@ def test_timeout_is_configurable(credentials, http):
     client = NetvisorClient(credentials, timeout=42.5, session=session)
     http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
     client.get_account_list()
-    assert session.sent[0]["timeout"] == 42.5
+    assert session.sent[0]["timeout"] == (10.0, 42.5)
+
+
+@pytest.mark.parametrize(
+    "timeout, connect_timeout, sent",
+    [
+        (123.4, None, (10.0, 123.4)),  # what a caller computes from its time limit
+        (Decimal("42.5"), None, (10.0, 42.5)),
+        (300, 2.5, (2.5, 300.0)),
+        (3.0, None, (3.0, 3.0)),  # connecting never takes longer than reading may
+    ],
+)
+def test_read_and_connect_timeouts(credentials, http, timeout, connect_timeout, sent):
+    session = _RecordingSession()
+    kwargs = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+    client = NetvisorClient(credentials, timeout=timeout, session=session, **kwargs)
+    http.get("https://isvapi.netvisor.fi/accountlist.nv", body=data("accountlist.xml"))
+    client.get_account_list()
+    assert session.sent[0]["timeout"] == sent
+    assert all(type(value) is float for value in session.sent[0]["timeout"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"timeout": 0}, ValueError),
+        ({"timeout": -1.0}, ValueError),
+        ({"timeout": float("nan")}, ValueError),
+        ({"timeout": float("inf")}, ValueError),
+        ({"timeout": None}, TypeError),
+        ({"timeout": "360"}, TypeError),
+        ({"timeout": True}, TypeError),
+        ({"connect_timeout": 0}, ValueError),
+    ],
+)
+def test_timeouts_must_be_positive_seconds(credentials, kwargs, error):
+    with pytest.raises(error):
+        NetvisorClient(credentials, **kwargs)
 
 
 def test_keys_and_mac_never_logged(client, http, caplog, sales_voucher):

@@ -17,6 +17,7 @@ from tests.connector.netvisor_test_support import (
     failed_envelope,
     http_response,
     make_credentials,
+    ok_envelope,
 )
 
 BASE = "https://isvapi.netvisor.fi"
@@ -130,7 +131,7 @@ def test_accounting_post_after_timeout_not_retried(client, http, sales_voucher, 
     with pytest.raises(errors.OutcomeUnknownError) as caught:
         client.import_voucher(sales_voucher, transaction_id="odoo-7-2")
     assert len(http.calls) == 1 and sleeps == []
-    assert caught.value.may_have_reached_netvisor is True
+    assert caught.value.may_be_stored is True
     assert caught.value.transaction_id == "odoo-7-2"
 
 
@@ -185,7 +186,8 @@ def test_failure_before_sending_is_not_sent(client, http, sales_voucher, sleeps,
     else:
         with pytest.raises(errors.NotSentError) as caught:
             client.import_voucher(sales_voucher)
-        assert caught.value.may_have_reached_netvisor is False
+        assert caught.value.may_be_stored is False
+        assert caught.value.retryable is False
         assert len(http.calls) == 1
 
 
@@ -223,7 +225,7 @@ def test_real_connection_refused_raises_not_sent_after_bounded_retries(
     client = make_client(f"http://127.0.0.1:{closed_port()}", max_retries=2, timeout=5)
     with pytest.raises(errors.NotSentError) as caught:
         client.import_voucher(sales_voucher)
-    assert caught.value.may_have_reached_netvisor is False
+    assert caught.value.may_be_stored is False
     assert sleeps == [1.0, 2.0]
 
 
@@ -357,14 +359,14 @@ def test_import_voucher_sends_the_xml_the_caller_built_once(
     xml = client.build_voucher_xml(sales_voucher)
     builds = []
     monkeypatch.setattr(vouchers, "build_voucher_xml", builds.append)
-    assert client.import_voucher(sales_voucher, transaction_id="odoo-7-3", xml=xml) == "4711"
+    assert client.import_voucher(xml, transaction_id="odoo-7-3") == "4711"
     assert http.calls[0].request.body == xml
     assert builds == []
 
 
 def test_import_voucher_refuses_xml_that_is_not_bytes(client, http, sales_voucher):
     with pytest.raises(TypeError):
-        client.import_voucher(sales_voucher, xml=client.build_voucher_xml(sales_voucher).decode())
+        client.import_voucher(client.build_voucher_xml(sales_voucher).decode())
     assert not http.calls
 
 
@@ -387,7 +389,59 @@ def test_find_vouchers_by_reference_matches_description_prefix(client, http):
     http.get(LEDGER, body=two.replace(b"</Root>", other + b"</Root>"))
     found = client.find_vouchers_by_reference("Myyntilaskut 01/2025", *JAN)
     assert [v.netvisor_key for v in found] == ["4711"]
-    assert http.calls[0].request.url == f"{LEDGER}?startdate=2025-01-01&enddate=2025-01-31"
+    assert http.calls[0].request.url == (
+        f"{LEDGER}?startdate=2025-01-01&enddate=2025-01-31&voucherstatus=1"
+    )
+
+
+def _ledger_with(*vouchers):
+    items = "".join(
+        f'<Voucher Status="{status}"><NetvisorKey>{key}</NetvisorKey>'
+        f"<VoucherDate>31.1.2025</VoucherDate><VoucherNumber>{key}</VoucherNumber>"
+        f"<VoucherDescription>{description}</VoucherDescription></Voucher>"
+        for key, description, status in vouchers
+    )
+    return ok_envelope(f"<Vouchers>{items}</Vouchers>")
+
+
+def test_find_vouchers_by_reference_matches_the_whole_reference_only(client, http):
+    """ODOO-X-1 must not find ODOO-X-12: the reference ends at a space or the end."""
+    http.get(
+        LEDGER,
+        body=_ledger_with(
+            ("1", "ODOO-X-1 INV/2025/0001 Asiakas Oy", "valid"),
+            ("2", "ODOO-X-12 INV/2025/0012 Asiakas Oy", "valid"),
+            ("3", "ODOO-X-1", "valid"),
+            ("4", "ODOO-X-1/2 something", "valid"),
+            ("5", "Copy of ODOO-X-1 INV/2025/0001", "valid"),
+            ("6", "ODOO-X-1 INV/2025/0001 Asiakas Oy", "invalidated"),
+            ("7", "ODOO-X-10", "deleted"),
+        ),
+    )
+    found = client.find_vouchers_by_reference("ODOO-X-1", *JAN)
+    assert [(v.netvisor_key, v.is_invalidated) for v in found] == [
+        ("1", False),
+        ("3", False),
+        ("6", True),
+    ]
+
+
+def test_find_vouchers_by_reference_asks_for_valid_and_invalidated_vouchers(client, http):
+    http.get(LEDGER, body=EMPTY_LEDGER)
+    http.get(LEDGER, body=EMPTY_LEDGER)
+    assert client.find_vouchers_by_reference("ODOO-X-1", *JAN) == []
+    assert client.find_vouchers_by_reference("ODOO-X-1", *JAN, voucher_status="valid") == []
+    assert [c.request.url for c in http.calls] == [
+        f"{LEDGER}?startdate=2025-01-01&enddate=2025-01-31&voucherstatus=1",
+        f"{LEDGER}?startdate=2025-01-01&enddate=2025-01-31&voucherstatus=2",
+    ]
+
+
+@pytest.mark.parametrize("reference", ["", "   ", None])
+def test_find_vouchers_by_reference_needs_a_reference(client, http, reference):
+    with pytest.raises(ValueError):
+        client.find_vouchers_by_reference(reference, *JAN)
+    assert not http.calls
 
 
 def test_account_and_period_lists_fetched(client, http):

@@ -131,10 +131,10 @@ def test_status_element_casing_and_value_case_tolerated():
 
 
 def test_transport_errors_say_whether_netvisor_may_have_the_request():
-    assert errors.NotSentError("x").may_have_reached_netvisor is False
+    assert errors.NotSentError("x").may_be_stored is False
     assert errors.NotSentError("x").retryable is True
-    assert errors.OutcomeUnknownError("x").may_have_reached_netvisor is True
-    assert errors.BadResponseError("x").may_have_reached_netvisor is True
+    assert errors.OutcomeUnknownError("x").may_be_stored is True
+    assert errors.BadResponseError("x").may_be_stored is True
     for cls in (errors.NotSentError, errors.OutcomeUnknownError, errors.BadResponseError):
         assert issubclass(cls, errors.TransportError)
         assert issubclass(cls, errors.NetvisorError)
@@ -182,7 +182,8 @@ def test_doctype_hidden_in_utf16_refused_after_parsing():
         read_envelope(body)
 
 
-def test_billion_laughs_from_the_network_refused(client, http):
+def test_billion_laughs_from_the_network_refused(make_client, http):
+    client = make_client(max_retries=0)
     http.get(ACCOUNTLIST_URL, body=BILLION_LAUGHS)
     with pytest.raises(errors.BadResponseError):
         client.get_account_list()
@@ -229,7 +230,8 @@ def test_gateway_error_page_is_a_bad_response_not_retried_for_post(client, http,
     )
     with pytest.raises(errors.BadResponseError) as caught:
         client.import_voucher(sales_voucher)
-    assert caught.value.may_have_reached_netvisor is True
+    assert caught.value.may_be_stored is True
+    assert caught.value.may_still_run is True  # a gateway answered
     assert len(http.calls) == 1
 
 
@@ -277,7 +279,9 @@ def test_decimal_comma_parsed(text, value):
     assert parse_decimal(text) == D(value)
 
 
-@pytest.mark.parametrize("text", ["12,3,4", "abc", "NaN", "1e999999999999"])
+@pytest.mark.parametrize(
+    "text", ["12,3,4", "abc", "NaN", "1e999999999999", "1.234,56", "--5,00", "9" * 5000, "٣"]
+)
 def test_garbage_numbers_are_bad_responses(text):
     with pytest.raises(errors.BadResponseError):
         parse_decimal(text)
@@ -298,7 +302,23 @@ def test_dates_parsed_in_both_formats(text, value):
     assert parse_date(text) == value
 
 
-@pytest.mark.parametrize("text", ["31.13.2023", "2025/01/31", "yesterday", "1.1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31.13.2023",
+        "32.13.2025",
+        "31.2.2025",
+        "2025/01/31",
+        "yesterday",
+        "1.1",
+        "1.1.99999",
+        "1.1.99999999999999999999",
+        "99999999999999999999-1-1",
+        "2025-13-01",
+        "12.x.2025",
+        "٣.١.٢٠٢٥",
+    ],
+)
 def test_garbage_dates_are_bad_responses(text):
     with pytest.raises(errors.BadResponseError):
         parse_date(text)
@@ -362,6 +382,59 @@ def test_period_list_sibling_layout_with_finnish_dates_and_empty_lock():
         ("1", datetime.date(2015, 1, 1), datetime.date(2015, 12, 31)),
         ("2", datetime.date(2016, 1, 1), datetime.date(2016, 12, 31)),
     ]
+
+
+def _period_list(layout, dates):
+    """accountingperiodlist.nv built in either layout of API.md §6.2/§11.1."""
+
+    def day(iso):
+        if dates == "iso":
+            return iso
+        value = datetime.date.fromisoformat(iso)
+        return f"{value.day}.{value.month}.{value.year}"
+
+    periods = "".join(
+        f"<Period><NetvisorKey>{key}</NetvisorKey><Name>{year}</Name>"
+        f'<BeginDate format="ansi">{day(f"{year}-01-01")}</BeginDate>'
+        f'<EndDate format="ansi">{day(f"{year}-12-31")}</EndDate></Period>'
+        for key, year in (("21", 2025), ("22", 2026))
+    )
+    locks = (
+        f'<AccountingPeriodLockDate format="ansi">{day("2025-06-30")}</AccountingPeriodLockDate>'
+        f'<VatPeriodLockDate format="ansi">{day("2025-05-31")}</VatPeriodLockDate>'
+        '<PurchaseLockDate format="ansi"></PurchaseLockDate>'
+    )
+    if layout == "nested":
+        body = f"<PeriodLockInformation>{locks}{periods}</PeriodLockInformation>"
+    else:
+        body = f"<PeriodLockInformation>{locks}</PeriodLockInformation>{periods}"
+    return ok_envelope(f"<AccountingPeriodList>{body}</AccountingPeriodList>")
+
+
+@pytest.mark.parametrize("dates", ["iso", "finnish"])
+@pytest.mark.parametrize("layout", ["nested", "sibling"])
+def test_period_list_read_in_both_layouts_and_both_date_formats(layout, dates):
+    """API.md §11.1: Netvisor likely sends siblings with d.M.yyyy; the doc shows nesting."""
+    info = responses.parse_periods(read_envelope(_period_list(layout, dates)))
+    assert info == responses.PeriodInfo(
+        accounting_lock_date=datetime.date(2025, 6, 30),
+        vat_lock_date=datetime.date(2025, 5, 31),
+        purchase_lock_date=None,
+        periods=[
+            responses.Period("21", "2025", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
+            responses.Period("22", "2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),
+        ],
+    )
+
+
+@pytest.mark.parametrize("layout", ["nested", "sibling"])
+def test_period_list_layouts_through_the_client(client, http, layout):
+    http.get(
+        "https://isvapi.netvisor.fi/accountingperiodlist.nv", body=_period_list(layout, "finnish")
+    )
+    info = client.get_accounting_periods()
+    assert [p.netvisor_key for p in info.periods] == ["21", "22"]
+    assert info.accounting_lock_date == datetime.date(2025, 6, 30)
 
 
 def test_voucher_type_list_of_section_6_3_parsed():
@@ -430,6 +503,20 @@ def test_ledger_tolerates_casing_variants():
     assert voucher.number is None
     assert voucher.lines[0].amount == D("-1.5")
     assert voucher.lines[0].vat_percent == D("13.5")
+
+
+@pytest.mark.parametrize(
+    "status, invalidated",
+    [("valid", False), ("invalidated", True), ("deleted", True), ("Invalidated", True)],
+)
+def test_ledger_voucher_tells_invalidated_from_valid(status, invalidated):
+    """The sandbox (and API.md §6.4) write Status="valid" | "invalidated" | "deleted"."""
+    body = ok_envelope(
+        f'<Vouchers><Voucher Status="{status}"><NetvisorKey>5</NetvisorKey>'
+        "<VoucherDate>1.2.2025</VoucherDate></Voucher></Vouchers>"
+    )
+    [voucher] = responses.parse_ledger(read_envelope(body))
+    assert voucher.is_invalidated is invalidated
 
 
 def test_empty_ledger_is_an_empty_list():

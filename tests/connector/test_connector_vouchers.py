@@ -336,7 +336,7 @@ def test_validation_error_is_a_value_error_that_never_reached_netvisor():
     with pytest.raises(ValueError) as caught:
         validate_voucher(voucher(line("1"), line("-2", "3000")))
     assert isinstance(caught.value, errors.NetvisorError)
-    assert caught.value.may_have_reached_netvisor is False
+    assert caught.value.may_be_stored is False
 
 
 def test_build_refuses_invalid_voucher():
