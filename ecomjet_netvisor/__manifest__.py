@@ -2,7 +2,7 @@
     "name": "Netvisor accounting integration",
     "summary": "Close monthly sales and purchase periods and send them to Visma Netvisor "
     "exactly once",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "author": "ecomjet_netvisor developers",
     "website": "https://github.com/ecomjet/ecomjet_netvisor",

@@ -1,6 +1,29 @@
+from collections import defaultdict
+from decimal import Decimal
+
 from odoo import api, fields, models
 
+from .. import messages
+from ..kinds import KIND_OF_MOVE_TYPE, KINDS
+from ..netvisor import Voucher, VoucherLine, errors, vat, vouchers
 from .netvisor_voucher import VOUCHER_STATES
+
+#: Journal items that carry no VAT code of their own in Netvisor.
+NO_VAT_DISPLAY_TYPES = ("tax", "non_deductible_tax", "payment_term")
+SKIPPED_DISPLAY_TYPES = ("line_section", "line_subsection", "line_note")
+NO_VAT_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
+DESCRIPTION_LENGTH = 100
+
+
+def _amount(value):
+    """A company-currency float as an exact two-decimal Decimal."""
+    return Decimal(f"{value:.2f}")
+
+
+def _percent(value):
+    """A tax rate as the shortest exact Decimal (24.0 -> 24, 25.5 -> 25.5)."""
+    number = Decimal(str(round(value, 4)))
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
 
 
 class AccountMove(models.Model):
@@ -31,3 +54,137 @@ class AccountMove(models.Model):
             voucher = move.netvisor_voucher_ids.filtered(lambda v: v.state != "cancelled")[:1]
             move.netvisor_voucher_id = voucher
             move.netvisor_state = voucher.state or "not_sent"
+
+    # ------------------------------------------------------------------ move -> voucher data
+
+    def _netvisor_voucher_data(self, references=None):
+        """Turn these posted moves into connector vouchers, in a few queries for the batch.
+
+        ``references``: {move id: reference} of existing vouchers (default: a new one).
+        Returns ({move id: Voucher}, problems) where problems is a list of
+        (kind, key, move name) triples: kind 'unmapped' (key: account code),
+        'not_in_netvisor' (key: account code), 'tax_code' (key: tax name),
+        'not_posted' (key: move name) or 'invalid' (key: the connector's text).
+        Vouchers are validated here (for the close wizard's checks); the sender builds the
+        XML from them once, which validates again only what it sends.
+        """
+        if not self:
+            return {}, []
+        self.fetch(["name", "date", "move_type", "partner_id", "company_id", "state"])
+        self.partner_id.fetch(["name"])
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("move_id", "in", self.ids),
+                ("display_type", "not in", SKIPPED_DISPLAY_TYPES),
+            ],
+            ["move_id", "account_id", "balance", "tax_ids", "tax_line_id", "display_type"],
+            order="move_id, id",
+        )
+        lines.account_id.fetch(["code", "account_type"])
+        lines.tax_ids.fetch(["name", "amount", "amount_type", "netvisor_vat_code", "sequence"])
+        maps = {}
+        for company in self.company_id:
+            maps.update(self.env["netvisor.account.map"]._netvisor_maps_by_account(company))
+        # a document reset to draft or cancelled after the close must not be sent
+        problems = [("not_posted", m.name, m.name) for m in self if m.state != "posted"]
+        moves_with_problems = {m.id for m in self if m.state != "posted"}
+        sums = defaultdict(lambda: defaultdict(Decimal))
+        for line in lines:
+            move = line.move_id
+            account = line.account_id.with_company(move.company_id)
+            mapping = maps.get(account.id)
+            if not mapping:
+                problem = ("unmapped", account.code, move.name)
+            elif not mapping.netvisor_account_found:
+                problem = ("not_in_netvisor", mapping.netvisor_account_number, move.name)
+            else:
+                code, percent = line.move_id._netvisor_vat(line, account, mapping)
+                problem = code is None and ("tax_code", line.tax_ids[:1].name, move.name)
+            if problem:
+                problems.append(problem)
+                moves_with_problems.add(move.id)
+                continue
+            key = (mapping.netvisor_account_number, code, percent)
+            sums[move.id][key] += _amount(line.balance)
+        result = {}
+        reference_of = references or {}
+        new_reference = self.env["netvisor.voucher"]._netvisor_reference
+        for move in self:
+            voucher = Voucher(
+                date=move.date,
+                voucher_class=move._netvisor_voucher_class(),
+                lines=tuple(
+                    VoucherLine(
+                        amount=amount, account_number=number, vat_percent=pct, vat_code=code
+                    )
+                    for (number, code, pct), amount in sums[move.id].items()
+                    if amount
+                ),
+                description=move._netvisor_description(
+                    reference_of.get(move.id) or new_reference(move.id)
+                ),
+            )
+            if move.id not in moves_with_problems:
+                try:
+                    vouchers.validate_voucher(voucher)
+                except errors.VoucherValidationError as error:
+                    problems.extend(("invalid", text, move.name) for text in error.problems)
+            result[move.id] = voucher
+        return result, problems
+
+    @api.model
+    def _netvisor_problem_texts(self, problems):
+        """{move name: translated text} of the build problems, for the voucher's error."""
+        texts = defaultdict(list)
+        env = self.env
+        for kind, key, move_name in problems:
+            if kind in ("unmapped", "not_in_netvisor"):
+                texts[move_name] += [
+                    messages.text(env, messages.ACCOUNT_NOT_FOUND),
+                    messages.text(env, "ACCOUNT", key),
+                ]
+            elif kind == "tax_code":
+                texts[move_name].append(messages.text(env, "TAX_CODE", key))
+            elif kind == "not_posted":
+                texts[move_name].append(messages.text(env, "NOT_POSTED", key))
+            else:
+                texts[move_name].append(key)
+        return {name: "\n".join(dict.fromkeys(lines)) for name, lines in texts.items()}
+
+    @api.model
+    def _netvisor_vat(self, line, account, mapping):
+        """(VAT code, percent) of a journal item; code None when its tax has no code."""
+        if (
+            line.tax_line_id
+            or line.display_type in NO_VAT_DISPLAY_TYPES
+            or account.account_type in NO_VAT_ACCOUNT_TYPES
+        ):
+            return "NONE", Decimal(0)
+        taxes = line.tax_ids.sorted("sequence")
+        percent_tax = taxes.filtered(lambda t: t.amount_type == "percent")[:1]
+        percent = _percent(percent_tax.amount) if percent_tax else Decimal(0)
+        if mapping.vat_code != "auto":
+            code = mapping.vat_code
+        elif not taxes:
+            return "NONE", Decimal(0)
+        else:
+            coded = taxes.filtered("netvisor_vat_code")[:1]
+            if not coded:
+                return None, None
+            code = coded.netvisor_vat_code
+            if coded.amount_type == "percent":
+                percent = _percent(coded.amount)
+        if vat.VAT_CODES.get(code) and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
+            percent = Decimal(0)
+        return code, percent
+
+    def _netvisor_voucher_class(self):
+        self.ensure_one()
+        facts = KINDS[KIND_OF_MOVE_TYPE[self.move_type]]
+        return self.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
+
+    def _netvisor_description(self, reference):
+        """The reference first, so the voucher is found again in the ledger (DESIGN §5)."""
+        self.ensure_one()
+        parts = [reference, self.name, self.partner_id.name or ""]
+        return " ".join(p for p in parts if p)[:DESCRIPTION_LENGTH]

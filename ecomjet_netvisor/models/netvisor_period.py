@@ -1,56 +1,45 @@
 import logging
-import uuid
-from collections import defaultdict
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg2
 from markupsafe import Markup
 
-import odoo
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.modules import module
 
-from ..netvisor import errors
+from .. import messages
+from ..kinds import KINDS
+from ..netvisor.client import CONNECT_TIMEOUT
+from .netvisor_voucher import CONTINUE, MAY_BE_IN_NETVISOR, TO_SEND, Step, _commit
+from .res_company import CLIENT_RETRIES
 
 _logger = logging.getLogger(__name__)
 
-#: What differs between a sales and a purchase period, kept as data (one engine).
-KINDS = {
-    "sale": {
-        "move_types": ("out_invoice", "out_refund"),
-        "lock_field": "sale_lock_date",
-        "voucher_class_field": "netvisor_sale_voucher_class",
-        "default_voucher_class": "Myyntilasku",
-    },
-    "purchase": {
-        "move_types": ("in_invoice", "in_refund"),
-        "lock_field": "purchase_lock_date",
-        "voucher_class_field": "netvisor_purchase_voucher_class",
-        "default_voucher_class": "Ostolasku",
-    },
-}
-KIND_OF_MOVE_TYPE = {
-    move_type: kind for kind, facts in KINDS.items() for move_type in facts["move_types"]
-}
 #: First key of the two-key PostgreSQL advisory lock that serialises sending per company.
 SEND_LOCK_NAMESPACE = 0x4E560001
 SEND_BATCH = 50
-#: Attempts for answers that say Netvisor stored nothing and will accept later (maintenance,
-#: technical error, not reachable); the connector already retries each a few times.
-MAX_TRANSIENT_ATTEMPTS = 5
-TRANSIENT_RETRY_DELAY = timedelta(minutes=10)
-#: A voucher still in Sending this long after its last write was abandoned by a crashed
-#: worker (Netvisor's own timeout is 6 minutes); the cron then looks it up in the ledger.
-STALE_SENDING_AFTER = timedelta(hours=1)
+#: The client's read timeout unless the cron's time limit asks for less (API.md §7).
+READ_TIMEOUT_PARAM = "ecomjet_netvisor.read_timeout"
+DEFAULT_READ_TIMEOUT = 360.0
+CLIENT_BACKOFF = 1.0
+#: Seconds kept free before the cron's real time limit (prefork kills the worker there).
+SAFETY_SECONDS = 10.0
+#: Longest run when no time limit applies; the cron is triggered again when work is left.
+MAX_RUN_SECONDS = 600.0
+#: Failures listed by name in the period's chatter; the rest are counted.
+FAILURES_SHOWN = 10
 
 
-class _StopCompany(Exception):
-    """Stop sending for this company in this run (credentials refused, Netvisor away)."""
+@dataclass(frozen=True)
+class Timing:
+    """How long one request may take and how long this run may last (seconds)."""
 
-    def __init__(self, retry_in=None):
-        super().__init__()
-        #: when to run the cron again (None: only when the user acts)
-        self.retry_in = retry_in
+    read_timeout: float
+    per_request: float
+    budget: float
 
 
 class NetvisorPeriod(models.Model):
@@ -110,19 +99,30 @@ class NetvisorPeriod(models.Model):
 
     @api.depends("voucher_ids.state", "voucher_ids.amount_total")
     def _compute_counts(self):
+        """Counted in SQL: a period of 10,000 vouchers is not loaded on every change."""
+        counts = {period: {} for period in self}
+        totals = dict.fromkeys(self, 0.0)
+        groups = self.env["netvisor.voucher"]._read_group(
+            [("period_id", "in", self.ids), ("state", "!=", "cancelled")],
+            ["period_id", "state"],
+            ["__count", "amount_total:sum"],
+        )
+        for period, state, count, amount in groups:
+            counts[period][state] = count
+            totals[period] += amount
         for period in self:
-            vouchers = period.voucher_ids.filtered(lambda v: v.state != "cancelled")
-            states = vouchers.mapped("state")
-            period.voucher_count = len(vouchers)
-            period.sent_count = states.count("sent")
-            period.failed_count = states.count("failed")
-            period.uncertain_count = states.count("uncertain")
-            period.amount_total = sum(vouchers.mapped("amount_total"))
-            if not vouchers:
+            states = counts.get(period, {})
+            total = sum(states.values())
+            period.voucher_count = total
+            period.sent_count = states.get("sent", 0)
+            period.failed_count = states.get("failed", 0) + states.get("to_check", 0)
+            period.uncertain_count = states.get("uncertain", 0) + states.get("sending", 0)
+            period.amount_total = totals.get(period, 0.0)
+            if not total:
                 period.state = "empty"
-            elif period.sent_count == len(vouchers):
+            elif period.sent_count == total:
                 period.state = "sent"
-            elif {"pending", "sending"} & set(states):
+            elif any(states.get(state) for state in TO_SEND):
                 period.state = "sending"
             elif period.sent_count:
                 period.state = "partial"
@@ -141,29 +141,45 @@ class NetvisorPeriod(models.Model):
         return action
 
     def action_resend(self):
-        """Send again what has not reached Netvisor; the sender looks uncertain ones up first."""
+        """Send again what has not surely reached Netvisor: failed vouchers are sent, those
+        that may be in Netvisor are looked up first, once their request can no longer land."""
         self.check_access("write")
         vouchers = self.voucher_ids
         failed = vouchers.filtered(lambda v: v.state == "failed")
-        unknown = vouchers.filtered(lambda v: v.state in ("sending", "uncertain"))
-        if not failed and not unknown:
-            raise UserError(self.env._("Every voucher of this period has already been handled."))
-        failed.write({"state": "pending", "retry_requested": False})
-        unknown.write({"retry_requested": True})
+        to_check = vouchers.filtered(lambda v: v.state == "to_check")
+        waiting = vouchers.filtered(lambda v: v.state in ("sending", "uncertain"))
+        if not (failed or to_check or waiting):
+            raise UserError(messages.text(self.env, "NOTHING_TO_RESEND"))
+        failed._netvisor_mark_pending()
+        now = fields.Datetime.now()
+        lookups = {}
+        for voucher in to_check | waiting.filtered(lambda v: v.state == "uncertain"):
+            landing = max(now, voucher._netvisor_landing_time())
+            lookups[voucher] = landing
+            voucher._netvisor_mark_uncertain(voucher.error_category, voucher.error_message, landing)
+        for company in self.company_id:
+            # Netvisor away: try now; a request that may still run keeps the company waiting
+            still_running = [
+                when for voucher, when in lookups.items() if voucher.company_id == company
+            ]
+            company.sudo().netvisor_send_after = max(still_running, default=False)
         self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")._trigger()
         for period in self:
-            period.message_post(
-                body=self.env._("Resend requested by %s.", self.env.user.name),
+            lines = [messages.text(self.env, "RESEND", self.env.user.name)]
+            latest = max(
+                (when for voucher, when in lookups.items() if voucher.period_id == period),
+                default=None,
             )
+            if latest and latest > now:
+                lines.append(vouchers[:1]._netvisor_when("MAY_BE_STORED", latest))
+            period.message_post(body=Markup("<br/>").join(lines))
         return True
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_netvisor(self):
         """What is (or may be) in Netvisor keeps its record in Odoo."""
         for period in self:
-            if period.voucher_ids.filtered(
-                lambda v: v.state in ("sent", "sending", "uncertain") or v.lookup_needed
-            ):
+            if period.voucher_ids.filtered(lambda v: v.state in MAY_BE_IN_NETVISOR):
                 raise UserError(
                     self.env._(
                         "%s cannot be reopened: some of its vouchers are in Netvisor or may be.",
@@ -193,58 +209,97 @@ class NetvisorPeriod(models.Model):
         self.unlink()
         return {"type": "ir.actions.act_window_close"}
 
-    # ------------------------------------------------------------------ sending (DESIGN §6)
+    # ------------------------------------------------------------------ the sender's loop
 
     @api.model
     def _cron_send_vouchers(self):
-        self._send_pending()
-
-    @api.model
-    def _send_domain(self):
-        """Pending vouchers, unknown outcomes the user asked to resend, and vouchers left in
-        Sending by a worker that died (long after any request could still be running)."""
-        stale = fields.Datetime.now() - STALE_SENDING_AFTER
-        return [
-            "|",
-            "|",
-            ("state", "=", "pending"),
-            "&",
-            ("state", "in", ("sending", "uncertain")),
-            ("retry_requested", "=", True),
-            "&",
-            ("state", "=", "sending"),
-            ("write_date", "<", stale),
-        ]
-
-    @api.model
-    def _send_pending(self, limit=None, commit=None):
-        """Send every voucher waiting to be sent, company by company, one request at a time.
-
-        ``commit`` (default: not under test) commits after each state change so a crash
-        never loses what Netvisor was told; tests run it inside their transaction.
-        """
-        if commit is None:
-            commit = not odoo.modules.module.current_test
-        Voucher = self.env["netvisor.voucher"]
-        groups = Voucher._read_group(self._send_domain(), ["company_id"], ["__count"])
-        if commit:
-            self.env["ir.cron"]._commit_progress(remaining=sum(count for _c, count in groups))
-        budget = limit
-        for company, _count in groups:
-            if budget is not None and budget <= 0:
+        """Send what is due, company by company, one request at a time per company; one
+        company's broken settings or stray error never stops the others."""
+        timing = self._netvisor_timing()
+        end = time.monotonic() + timing.budget
+        for company in self._netvisor_due_companies():
+            if time.monotonic() + timing.per_request >= end:
                 break
             if not self._send_lock(company):
                 _logger.info("Netvisor sending for company %s runs elsewhere", company.id)
                 continue
             try:
-                sent = self._send_company(company, budget, commit)
+                self._netvisor_guarded(company, timing, end)
             finally:
                 self._send_unlock(company)
-            if budget is not None:
-                budget -= sent
+            _commit(self.env)
+        self._netvisor_schedule_next()
+        if not module.current_test:
+            # done for this run: Odoo must not call again at once (the trigger says when)
+            self.env["ir.cron"]._commit_progress(remaining=0)
+
+    @api.model
+    def _netvisor_guarded(self, company, timing, end):
+        """Send one company; a stray error is logged and rolled back, never raised."""
+        try:
+            if module.current_test:
+                with self.env.cr.savepoint():
+                    self._netvisor_send_company(company, timing, end)
+            else:
+                self._netvisor_send_company(company, timing, end)
+        except Exception:
+            if not module.current_test:
+                self.env.cr.rollback()
+            _logger.exception("Netvisor sending for company %s failed", company.id)
+            # not at once again: the cron would spin on the same error
+            retry = self.env["netvisor.voucher"]._netvisor_retry_time()
+            company.sudo().netvisor_send_after = retry
+
+    @api.model
+    def _netvisor_timing(self):
+        """Fit the client's timeouts and this run inside the cron's real time limit: in
+        prefork mode Odoo kills a cron worker past ``limit_time_real_cron``."""
+        limit = tools.config.get("limit_time_real_cron")
+        if limit is None or limit < 0:
+            limit = tools.config.get("limit_time_real")
+        read = self.env["netvisor.voucher"]._netvisor_seconds(
+            READ_TIMEOUT_PARAM, DEFAULT_READ_TIMEOUT
+        )
+        attempts = CLIENT_RETRIES + 1
+        backoff = CLIENT_BACKOFF * CLIENT_RETRIES
+        budget = limit - SAFETY_SECONDS if limit and limit > 0 else MAX_RUN_SECONDS
+        if limit and limit > 0:
+            # a request with its retries fits twice in the run: one may start late in it
+            per_attempt = max(2.0, (budget / 2 - backoff) / attempts)
+            read = min(read, per_attempt - min(CONNECT_TIMEOUT, per_attempt / 2))
+        per_request = attempts * (read + min(CONNECT_TIMEOUT, read)) + backoff
+        return Timing(read_timeout=read, per_request=per_request, budget=budget)
+
+    @api.model
+    def _netvisor_due_domain(self):
+        """Vouchers the sender works on now: pending, left in Sending by a stopped worker,
+        and uncertain ones whose earlier request can no longer land."""
+        now = fields.Datetime.now()
+        return [
+            "|",
+            ("state", "in", ("pending", "sending")),
+            "&",
+            ("state", "=", "uncertain"),
+            "|",
+            ("lookup_after", "=", False),
+            ("lookup_after", "<=", now),
+        ]
+
+    @api.model
+    def _netvisor_due_companies(self):
+        now = fields.Datetime.now()
+        groups = self.env["netvisor.voucher"]._read_group(
+            self._netvisor_due_domain(), ["company_id"]
+        )
+        return [
+            company
+            for (company,) in groups
+            if not company.sudo().netvisor_send_after or company.sudo().netvisor_send_after <= now
+        ]
 
     @api.model
     def _send_lock(self, company):
+        """A PostgreSQL lock: one sender per company across workers and machines."""
         self.env.cr.execute(
             "SELECT pg_try_advisory_lock(%s, %s)", (SEND_LOCK_NAMESPACE, company.id)
         )
@@ -261,230 +316,114 @@ class NetvisorPeriod(models.Model):
             self.env.cr.execute(query, (SEND_LOCK_NAMESPACE, company.id))
 
     @api.model
-    def _send_company(self, company, limit, commit):
-        """Send the company's waiting vouchers in batches; return how many were handled."""
+    def _netvisor_send_company(self, company, timing, end):
+        """The company's due vouchers in batches, until done, paused, stopped or out of time."""
         Voucher = self.env["netvisor.voucher"]
-        domain = [*self._send_domain(), ("company_id", "=", company.id)]
+        mine = [("company_id", "=", company.id)]
+        landing = Voucher.search([*mine, ("state", "=", "sending")])._netvisor_interrupted()
+        if landing and landing > fields.Datetime.now():
+            # a stopped worker's request may still run in Netvisor: one at a time
+            company.sudo().netvisor_send_after = landing
+            return
+        domain = [*mine, *self._netvisor_due_domain()]
         try:
-            client = company._netvisor_client()
-        except UserError as error:
-            # settings missing or wrong: nothing can be sent until the user fixes them; what
-            # may already be in Netvisor keeps its state, so Resend looks it up first
+            client = company._netvisor_client(timeout=timing.read_timeout)
+        except UserError:
             waiting = Voucher.search(domain)
-            for period in waiting.period_id:
-                translated = period._netvisor_in_lang()._netvisor_config_error(company)
-                values = {
-                    "retry_requested": False,
-                    "error_category": "CONFIGURATION",
-                    "error_message": translated or str(error),
-                }
-                vouchers = waiting.filtered(lambda v, p=period: v.period_id == p)
-                pending = vouchers.filtered(lambda v: v.state == "pending")
-                pending.write({**values, "state": "failed"})
-                (vouchers - pending).write(values)
-            self._send_report_periods(waiting.period_id)
-            self._netvisor_commit(commit)
-            return 0
-        handled = 0
-        periods = self.browse()
-        retry_in = None
-        while limit is None or handled < limit:
-            size = SEND_BATCH if limit is None else min(SEND_BATCH, limit - handled)
-            batch = Voucher.search(domain, limit=size, order="id")
+            waiting._netvisor_configuration_failed()
+            company.sudo().netvisor_send_after = Voucher._netvisor_retry_time()
+            self._netvisor_report(waiting.period_id)
+            return
+        handled, step = self._netvisor_send_batches(client, domain, timing, end)
+        periods = handled.period_id
+        if step.stop:
+            # nothing can be sent until a person fixes the settings: say so on each voucher
+            stopped = handled[-1:]
+            pending = Voucher.search([*mine, ("state", "=", "pending")])
+            pending._netvisor_mark_failed(stopped.error_category, stopped.error_message)
+            periods |= pending.period_id
+            step = Step(pause_until=Voucher._netvisor_retry_time())
+        if step.pause_until:
+            company.sudo().netvisor_send_after = step.pause_until
+        self._netvisor_report(periods)
+
+    @api.model
+    def _netvisor_send_batches(self, client, domain, timing, end):
+        """Batches of due vouchers in id order, each at most once a run; returns the
+        vouchers handled and the Step that ended the loop."""
+        Voucher = self.env["netvisor.voucher"]
+        handled, step = Voucher.browse(), CONTINUE
+        while time.monotonic() + timing.per_request < end:
+            after = [("id", ">", handled[-1].id)] if handled else []
+            batch = Voucher.search([*domain, *after], limit=SEND_BATCH, order="id")
             if not batch:
                 break
-            periods |= batch.period_id
-            data, problems = batch._prepare_netvisor_vouchers()
-            problems_of = defaultdict(list)
-            for problem in problems:
-                problems_of[problem[2]].append(problem)
-            envs = {period.id: period._netvisor_in_lang().env for period in batch.period_id}
-            try:
-                for voucher in batch:
-                    handled += 1
-                    # texts in the closer's language, not the cron user's
-                    voucher = voucher.with_env(envs[voucher.period_id.id])
-                    name, blocked = voucher.move_id.name, None
-                    if problems_of[name]:
-                        blocked = voucher._netvisor_problem_texts(problems_of[name])[name]
-                    remaining = self._send_one(client, voucher, data[voucher.id], blocked, commit)
-                    if remaining <= 0:
-                        raise _StopCompany(retry_in=timedelta(0))
-            except _StopCompany as stop:
-                retry_in = stop.retry_in
+            done, step = batch._netvisor_send_batch(
+                client, lambda: time.monotonic() + timing.per_request < end
+            )
+            handled |= done
+            if not module.current_test:
+                self.env["ir.cron"]._commit_progress(len(done))
+            if step != CONTINUE or len(done) < len(batch):
                 break
-        if retry_in is not None:
-            cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
-            cron._trigger(fields.Datetime.now() + retry_in)
-        self._send_report_periods(periods)
-        self._netvisor_commit(commit)
-        return handled
+        return handled, step
 
     @api.model
-    def _send_one(self, client, voucher, data, blocked, commit):
-        """Bring one voucher to Netvisor exactly once; return the cron's remaining time.
-
-        ``blocked`` is why the voucher cannot be built (e.g. an account lost its mapping).
-        """
-        if voucher.state in ("sending", "uncertain") or voucher.lookup_needed:
-            # not looked up: a voucher in Sending stays so, any other becomes Uncertain
-            unknown = "sending" if voucher.state == "sending" else "uncertain"
-            try:
-                found = [
-                    ledger_voucher
-                    for ledger_voucher in client.find_vouchers_by_reference(
-                        voucher.reference, voucher.move_id.date, voucher.move_id.date
-                    )
-                    # ODOO-x-12 starts with ODOO-x-1 too: the reference must end there
-                    if ledger_voucher.description.removeprefix(voucher.reference)[:1] in ("", " ")
-                ]
-            except errors.AuthenticationFailed as error:
-                self._send_failed(voucher, error, unknown)
-                self._netvisor_commit(commit)
-                raise _StopCompany() from None
-            except (errors.NotSentError, errors.SystemMaintenance, errors.TechnicalError) as error:
-                # Netvisor away for a while: keep the state and the Resend request, come back
-                voucher.write(
-                    {
-                        "error_category": error.category,
-                        "error_message": voucher.company_id._netvisor_error_text(error),
-                    }
-                )
-                self._netvisor_commit(commit)
-                raise _StopCompany(retry_in=TRANSIENT_RETRY_DELAY) from None
-            except errors.NetvisorError as error:
-                self._send_failed(voucher, error, unknown)
-                return self._netvisor_commit(commit, 1)
-            if found:
-                voucher.write(
-                    {
-                        "state": "sent",
-                        "netvisor_key": found[0].netvisor_key,
-                        "sent_on": fields.Datetime.now(),
-                        "retry_requested": False,
-                        "lookup_needed": False,
-                        "error_category": False,
-                        "error_message": False,
-                    }
-                )
-                return self._netvisor_commit(commit, 1)
-            voucher.lookup_needed = False  # not in Netvisor: it may be sent
-        if blocked:
-            voucher.write(
-                {
-                    "state": "failed",
-                    "retry_requested": False,
-                    "error_category": "MAPPING",
-                    "error_message": blocked,
-                }
+    def _netvisor_schedule_next(self):
+        """Trigger the cron when work is due, and when the next waiting voucher will be."""
+        cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
+        now = fields.Datetime.now()
+        Voucher = self.env["netvisor.voucher"].sudo()
+        moments = [
+            when
+            for (when,) in Voucher._read_group(
+                [("state", "=", "uncertain"), ("lookup_after", ">", now)],
+                aggregates=["lookup_after:min"],
             )
-            return self._netvisor_commit(commit, 1)
-        try:
-            request_xml = client.build_voucher_xml(data)  # built once: stored and sent
-        except errors.VoucherValidationError as error:
-            self._send_failed(voucher, error, "failed")
-            return self._netvisor_commit(commit, 1)
-        transaction_id = uuid.uuid4().hex
-        voucher.write(
-            {
-                "state": "sending",
-                "transaction_id": transaction_id,
-                "attempts": voucher.attempts + 1,
-                "request_xml": request_xml.decode("utf-8"),
-                "retry_requested": False,
-                "lookup_needed": True,
-                "error_category": False,
-                "error_message": False,
-            }
-        )
-        self._netvisor_commit(commit)
-        try:
-            key = client.import_voucher(data, transaction_id=transaction_id, xml=request_xml)
-        except (errors.OutcomeUnknownError, errors.BadResponseError) as error:
-            self._send_failed(voucher, error, "uncertain")
-        except errors.AuthenticationFailed as error:
-            self._send_failed(voucher, error, "failed")
-            self._netvisor_commit(commit)
-            raise _StopCompany() from None
-        except (errors.NotSentError, errors.SystemMaintenance, errors.TechnicalError) as error:
-            # Netvisor stored nothing and will accept it later: wait, a bounded number of times
-            again = voucher.attempts < MAX_TRANSIENT_ATTEMPTS
-            self._send_failed(voucher, error, "pending" if again else "failed")
-            self._netvisor_commit(commit)
-            raise _StopCompany(retry_in=TRANSIENT_RETRY_DELAY if again else None) from None
-        except errors.NetvisorError as error:
-            self._send_failed(voucher, error, "failed")
-        else:
-            voucher.write(
-                {
-                    "state": "sent",
-                    "netvisor_key": key,
-                    "sent_on": fields.Datetime.now(),
-                    "lookup_needed": False,
-                }
-            )
-        return self._netvisor_commit(commit, 1)
+            if when
+        ]
+        for (company,) in Voucher._read_group(self._netvisor_due_domain(), ["company_id"]):
+            after = company.netvisor_send_after
+            moments.append(after if after and after > now else now)
+        if moments:
+            cron._trigger(min(moments))
 
     @api.model
-    def _send_failed(self, voucher, error, state):
-        """Record an error; Pending/Failed mean Netvisor surely stored nothing."""
-        values = {
-            "state": state,
-            "retry_requested": False,
-            "error_category": error.category,
-            "error_message": voucher.company_id._netvisor_error_text(error),
-        }
-        if state in ("pending", "failed"):
-            values["lookup_needed"] = False
-        voucher.write(values)
+    def _netvisor_report(self, periods):
+        """One outcome message per period whose sending is complete; failures get one
+        activity for whoever closed it, marked done once the period is sent."""
+        for period in periods.filtered(lambda p: p.state != "sending"):
+            period = period._netvisor_in_lang()
+            env = period.env
+            problems = self.env["netvisor.voucher"].search(
+                [("period_id", "=", period.id), ("state", "in", ("failed", "to_check"))]
+            )
+            lines = [messages.text(env, "REPORT", period.sent_count, period.voucher_count)]
+            details = ", ".join(
+                f"{v.move_id.name} ({v.error_category or v.state})"
+                for v in problems[:FAILURES_SHOWN]
+            )
+            if len(problems) > FAILURES_SHOWN:
+                details += f" (+{len(problems) - FAILURES_SHOWN})"
+            if problems:
+                lines += [messages.text(env, messages.SENDING_FAILED), details]
+            period.message_post(body=Markup("<br/>").join(lines))
+            user = period.closed_by_id
+            if not problems:
+                period.activity_feedback(["mail.mail_activity_data_todo"])
+            elif user and user not in period.activity_ids.user_id:
+                period.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=user.id,
+                    summary=messages.text(env, messages.SENDING_FAILED),
+                    note=details,
+                )
 
     def _netvisor_in_lang(self):
         """This period in the language of whoever closed it (else the company's): the cron
         that writes the sender's errors, chatter and activity runs as a user nobody reads."""
         self.ensure_one()
         lang = self.closed_by_id.lang or self.company_id.partner_id.lang
-        return self.with_context(lang=lang) if lang else self
-
-    def _netvisor_config_error(self, company):
-        """The company's settings error in this environment's language (None: no error)."""
-        try:
-            company.with_env(self.env)._netvisor_client()
-        except UserError as error:
-            return str(error)
-        return None
-
-    @api.model
-    def _netvisor_commit(self, commit, processed=0):
-        """Commit the sender's progress (a no-op inside tests); return the time left."""
-        if not commit:
-            return float("inf")
-        return self.env["ir.cron"]._commit_progress(processed)
-
-    @api.model
-    def _send_report_periods(self, periods):
-        """Tell each period's chatter how sending went; failures get an activity."""
-        for period in periods:
-            period = period._netvisor_in_lang()
-            vouchers = period.voucher_ids
-            problems = vouchers.filtered(lambda v: v.state in ("failed", "uncertain"))
-            lines = [
-                period.env._(
-                    "Netvisor: %(sent)s of %(total)s vouchers sent.",
-                    sent=period.sent_count,
-                    total=period.voucher_count,
-                )
-            ]
-            details = ", ".join(
-                f"{v.move_id.name} ({v.error_category or v.state})" for v in problems
-            )
-            if problems:
-                lines += [period.env._("Sending invoices to Netvisor failed."), details]
-            period.message_post(body=Markup("<br/>").join(lines))
-            user = period.closed_by_id
-            if problems and user and user not in period.activity_ids.user_id:
-                period.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=user.id,
-                    summary=period.env._("Sending invoices to Netvisor failed."),
-                    note=details,
-                )
+        tz = self.closed_by_id.tz or self.company_id.partner_id.tz
+        context = {key: value for key, value in (("lang", lang), ("tz", tz)) if value}
+        return self.with_context(**context) if context else self

@@ -1,10 +1,25 @@
-from collections import defaultdict
-from decimal import Decimal
+"""One voucher per document of a closed period, and its whole life towards Netvisor.
+
+The voucher owns its lifecycle (DESIGN.md §6): one state field and named transitions,
+each a single ``write`` that sets everything it must. Exactly once rests on two rules:
+the ``sending`` mark with the exact bytes is durable before the POST, and a voucher that
+may be in Netvisor is looked up in Netvisor's ledger, after the earlier request can no
+longer land, before it is ever sent again.
+"""
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.modules import module
 
-from ..netvisor import Voucher, VoucherLine, errors, vat, vouchers
-from .netvisor_period import KIND_OF_MOVE_TYPE, KINDS
+from .. import messages
+from ..netvisor import errors, vouchers
+
+_logger = logging.getLogger(__name__)
 
 VOUCHER_STATES = [
     ("pending", "Pending"),
@@ -12,24 +27,46 @@ VOUCHER_STATES = [
     ("sent", "Sent"),
     ("failed", "Failed"),
     ("uncertain", "Uncertain"),
+    ("to_check", "To check"),
     ("cancelled", "Cancelled"),
 ]
-#: Journal items that carry no VAT code of their own in Netvisor.
-NO_VAT_DISPLAY_TYPES = ("tax", "non_deductible_tax", "payment_term")
-SKIPPED_DISPLAY_TYPES = ("line_section", "line_subsection", "line_note")
-NO_VAT_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
-DESCRIPTION_LENGTH = 100
+#: States of a voucher that is, or may be, in Netvisor: never deleted, never sent blind.
+MAY_BE_IN_NETVISOR = ("sending", "sent", "uncertain", "to_check")
+#: States the sender works on without anybody asking.
+TO_SEND = ("pending", "sending", "uncertain")
+#: POSTs of one voucher that Netvisor answered "not stored, try later" before it waits
+#: for a person (maintenance, not reachable).
+MAX_TRANSIENT_ATTEMPTS = 5
+#: Failed lookups of a voucher that may be in Netvisor before a person is asked to check.
+MAX_LOOKUP_ATTEMPTS = 5
+#: How long a request may still run, and land, in Netvisor (its own timeout, API.md §7).
+NETVISOR_TIMEOUT_PARAM = "ecomjet_netvisor.netvisor_timeout"
+DEFAULT_NETVISOR_TIMEOUT = 360.0
+#: Pause after an answer that says Netvisor is away for a while.
+RETRY_DELAY_PARAM = "ecomjet_netvisor.retry_delay"
+DEFAULT_RETRY_DELAY = 600.0
+#: The ledger lookup window around the date the voucher was sent with: a day on each
+#: side, so neither an exclusive end date nor a time zone can hide it (API.md §6.4).
+LOOKUP_MARGIN = timedelta(days=1)
 
 
-def _amount(value):
-    """A company-currency float as an exact two-decimal Decimal."""
-    return Decimal(f"{value:.2f}")
+@dataclass(frozen=True)
+class Step:
+    """What the company's sending loop does after one voucher."""
+
+    #: no request for this company before then (Netvisor away, or a request may still run)
+    pause_until: datetime.datetime | None = None
+    #: nothing more can be sent for this company until a person fixes the settings
+    stop: bool = False
 
 
-def _percent(value):
-    """A tax rate as the shortest exact Decimal (24.0 -> 24, 25.5 -> 25.5)."""
-    number = Decimal(str(round(value, 4)))
-    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+CONTINUE = Step()
+
+
+def _commit(env):
+    """Make the sender's progress durable; tests run inside their own transaction."""
+    if not module.current_test:
+        env.cr.commit()
 
 
 class NetvisorVoucher(models.Model):
@@ -47,23 +84,25 @@ class NetvisorVoucher(models.Model):
     state = fields.Selection(VOUCHER_STATES, default="pending", required=True, index=True)
     netvisor_key = fields.Char("Netvisor key", readonly=True, copy=False)
     transaction_id = fields.Char(readonly=True, copy=False)
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(readonly=True, help="Requests that carried this voucher.")
+    lookup_attempts = fields.Integer(readonly=True, copy=False)
     error_category = fields.Char(readonly=True)
     error_message = fields.Text(readonly=True)
     request_xml = fields.Text("Request sent", readonly=True, groups="account.group_account_manager")
-    sent_on = fields.Datetime(readonly=True)
-    retry_requested = fields.Boolean(
-        readonly=True,
-        help="Set by Resend: the sender looks a voucher in Sending or Uncertain up in "
-        "Netvisor's ledger before sending it again.",
+    voucher_date = fields.Date(
+        readonly=True, copy=False, help="The voucher date of the last request sent."
     )
-    lookup_needed = fields.Boolean(
-        "Look up before sending",
+    request_started_at = fields.Datetime(
+        "Last request at", readonly=True, copy=False, help="When the last request started."
+    )
+    lookup_after = fields.Datetime(
+        "Look up from",
         readonly=True,
         copy=False,
-        help="The last request may have reached Netvisor: whatever the state, the sender "
-        "looks the voucher up in Netvisor's ledger before sending it again.",
+        help="The earlier request can no longer land in Netvisor after this time; the "
+        "voucher is looked up in Netvisor's ledger then, before anything is sent again.",
     )
+    sent_on = fields.Datetime(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(currency_field="currency_id")
 
@@ -74,151 +113,269 @@ class NetvisorVoucher(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_netvisor(self):
-        in_netvisor = self.filtered(
-            lambda v: v.state in ("sent", "sending", "uncertain") or v.lookup_needed
-        )
-        in_netvisor.period_id._unlink_except_in_netvisor()
+        self.filtered(
+            lambda v: v.state in MAY_BE_IN_NETVISOR
+        ).period_id._unlink_except_in_netvisor()
 
     @api.model
     def _netvisor_reference(self, move_id):
         """Short stable reference that starts the Netvisor description (§5)."""
-        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"ODOO-{uuid.replace('-', '')[:8].upper()}-{move_id}"
+        uuid_ = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        return f"ODOO-{uuid_.replace('-', '')[:8].upper()}-{move_id}"
 
-    def _prepare_netvisor_vouchers(self):
-        """({voucher id: connector Voucher}, problems) for these records, batch-read."""
-        # the stored reference: the one a ledger lookup searches, even on a copied database
-        references = {rec.move_id.id: rec.reference for rec in self}
-        by_move, problems = self._netvisor_build(self.move_id, references)
-        return {rec.id: by_move[rec.move_id.id] for rec in self}, problems
+    # ------------------------------------------------------------------ timing
 
     @api.model
-    def _netvisor_build(self, moves, references=None):
-        """Turn posted moves into connector vouchers, in a few queries for the whole batch.
+    def _netvisor_seconds(self, param, default):
+        value = self.env["ir.config_parameter"].sudo().get_param(param)
+        try:
+            return max(0.0, float(value)) if value not in (None, False, "") else default
+        except ValueError:
+            return default
 
-        ``references``: {move id: reference} of existing vouchers (default: a new one).
-        Returns ({move id: Voucher}, problems) where problems is a list of
-        (kind, key, move name) triples: kind 'unmapped' (key: account code),
-        'not_in_netvisor' (key: account code), 'tax_code' (key: tax name),
-        'not_posted' (key: move name) or 'invalid' (key: the connector's text).
-        """
-        if not moves:
-            return {}, []
-        moves.fetch(["name", "date", "move_type", "partner_id", "company_id", "state"])
-        moves.partner_id.fetch(["name"])
-        lines = self.env["account.move.line"].search_fetch(
-            [
-                ("move_id", "in", moves.ids),
-                ("display_type", "not in", SKIPPED_DISPLAY_TYPES),
-            ],
-            ["move_id", "account_id", "balance", "tax_ids", "tax_line_id", "display_type"],
-            order="move_id, id",
+    def _netvisor_landing_time(self):
+        """When the last request of this voucher can no longer land in Netvisor."""
+        self.ensure_one()
+        wait = self._netvisor_seconds(NETVISOR_TIMEOUT_PARAM, DEFAULT_NETVISOR_TIMEOUT)
+        return (self.request_started_at or fields.Datetime.now()) + timedelta(seconds=wait)
+
+    @api.model
+    def _netvisor_retry_time(self):
+        delay = self._netvisor_seconds(RETRY_DELAY_PARAM, DEFAULT_RETRY_DELAY)
+        return fields.Datetime.now() + timedelta(seconds=delay)
+
+    def _netvisor_when(self, key, moment):
+        """The text ``key`` naming a moment in the reader's time zone, date included."""
+        local = fields.Datetime.context_timestamp(self, moment)
+        return messages.text(self.env, key, fields.Datetime.to_string(local))
+
+    # ------------------------------------------------------------------ transitions
+
+    def _netvisor_mark_sending(self, xml, transaction_id, voucher_date):
+        """Durable before the POST: what is sent, when, with which date and transaction."""
+        self.write(
+            {
+                "state": "sending",
+                "transaction_id": transaction_id,
+                "attempts": self.attempts + 1,
+                "request_xml": xml.decode("utf-8"),
+                "voucher_date": voucher_date,
+                "request_started_at": fields.Datetime.now(),
+                "lookup_after": False,
+                "error_category": False,
+                "error_message": False,
+            }
         )
-        lines.account_id.fetch(["code", "account_type"])
-        lines.tax_ids.fetch(["name", "amount", "amount_type", "netvisor_vat_code", "sequence"])
-        maps = {}
-        for company in moves.company_id:
-            maps.update(self.env["netvisor.account.map"]._netvisor_maps_by_account(company))
-        # a document reset to draft or cancelled after the close must not be sent
-        problems = [("not_posted", m.name, m.name) for m in moves if m.state != "posted"]
-        moves_with_problems = {m.id for m in moves if m.state != "posted"}
-        sums = defaultdict(lambda: defaultdict(Decimal))
-        for line in lines:
-            move = line.move_id
-            account = line.account_id.with_company(move.company_id)
-            mapping = maps.get(account.id)
-            if not mapping:
-                problem = ("unmapped", account.code, move.name)
-            elif not mapping.netvisor_account_found:
-                problem = ("not_in_netvisor", mapping.netvisor_account_number, move.name)
-            else:
-                code, percent = self._netvisor_vat(line, account, mapping)
-                problem = code is None and ("tax_code", line.tax_ids[:1].name, move.name)
-            if problem:
-                problems.append(problem)
-                moves_with_problems.add(move.id)
-                continue
-            key = (mapping.netvisor_account_number, code, percent)
-            sums[move.id][key] += _amount(line.balance)
-        result = {}
-        for move in moves:
-            voucher = Voucher(
-                date=move.date,
-                voucher_class=self._netvisor_voucher_class(move),
-                lines=tuple(
-                    VoucherLine(
-                        amount=amount, account_number=number, vat_percent=pct, vat_code=code
-                    )
-                    for (number, code, pct), amount in sums[move.id].items()
-                    if amount
-                ),
-                description=self._netvisor_description(move, (references or {}).get(move.id)),
-            )
+
+    def _netvisor_mark_sent(self, key, note=False):
+        self.write(
+            {
+                "state": "sent",
+                "netvisor_key": key,
+                "sent_on": fields.Datetime.now(),
+                "lookup_after": False,
+                "lookup_attempts": 0,
+                "error_category": False,
+                "error_message": note,
+            }
+        )
+
+    def _netvisor_mark_pending(self, category=False, message=False):
+        """Surely not in Netvisor, to be sent (again) by the sender."""
+        self.write(
+            {
+                "state": "pending",
+                "lookup_after": False,
+                "error_category": category,
+                "error_message": message,
+            }
+        )
+
+    def _netvisor_mark_failed(self, category, message):
+        """Surely not in Netvisor; waits for a person (Resend)."""
+        self.write(
+            {
+                "state": "failed",
+                "lookup_after": False,
+                "lookup_attempts": 0,
+                "error_category": category,
+                "error_message": message,
+            }
+        )
+
+    def _netvisor_mark_uncertain(self, category, message, lookup_after, lookup_attempts=0):
+        """May be in Netvisor: looked up, once the earlier request can no longer land."""
+        self.write(
+            {
+                "state": "uncertain",
+                "lookup_after": lookup_after,
+                "lookup_attempts": lookup_attempts,
+                "error_category": category,
+                "error_message": message,
+            }
+        )
+
+    def _netvisor_mark_to_check(self, category, message):
+        """May be in Netvisor, and a person must look (Resend looks it up again)."""
+        self.write(
+            {
+                "state": "to_check",
+                "lookup_after": False,
+                "error_category": category,
+                "error_message": message,
+            }
+        )
+
+    # ------------------------------------------------------------------ one voucher
+
+    def _netvisor_send(self, client, data, blocked):
+        """Bring this voucher one step nearer to Netvisor, exactly once; return a Step.
+
+        ``data``: the connector Voucher built from the document; ``blocked``: why it cannot
+        be built (e.g. an account lost its mapping), or None.
+        """
+        self.ensure_one()
+        if self.state in ("sending", "uncertain"):
             try:
-                vouchers.validate_voucher(voucher)
-            except errors.VoucherValidationError as error:
-                if move.id not in moves_with_problems:
-                    problems.extend(("invalid", text, move.name) for text in error.problems)
-            result[move.id] = voucher
-        return result, problems
+                step = self._netvisor_resolve(client)
+            except errors.NetvisorError as error:
+                return self._netvisor_lookup_failed(error)
+            if step is not None:
+                return step
+        if blocked:
+            self._netvisor_mark_failed("MAPPING", blocked)
+            return CONTINUE
+        try:
+            xml = vouchers.build_voucher_xml(data)  # built once: stored and sent
+        except errors.VoucherValidationError as error:
+            self._netvisor_mark_failed(error.category, self.company_id._netvisor_error_text(error))
+            return CONTINUE
+        transaction_id = uuid.uuid4().hex
+        self._netvisor_mark_sending(xml, transaction_id, data.date)
+        _commit(self.env)
+        try:
+            key = client.import_voucher(xml, transaction_id=transaction_id)
+        except errors.NetvisorError as error:
+            return self._netvisor_post_failed(error)
+        self._netvisor_mark_sent(key)
+        return CONTINUE
 
-    @api.model
-    def _netvisor_problem_texts(self, problems):
-        """{move name: translated text} of the build problems, for the voucher's error."""
-        texts = defaultdict(list)
-        for kind, key, move_name in problems:
-            if kind in ("unmapped", "not_in_netvisor"):
-                texts[move_name] += [
-                    self.env._(
-                        "An error occurred in the accounting integration. The account was not "
-                        "found in the Netvisor chart of accounts."
-                    ),
-                    self.env._("Account: %s", key),
+    def _netvisor_post_failed(self, error):
+        """The one table from the connector's classification to the voucher's next state."""
+        text = self.company_id._netvisor_error_text(error)
+        if error.may_be_stored:
+            landing = self._netvisor_landing_time()
+            message = f"{self._netvisor_when('MAY_BE_STORED', landing)}\n{text}"
+            self._netvisor_mark_uncertain(error.category, message, landing)
+            # a request that may still run in Netvisor: no other request of the company now
+            return Step(pause_until=landing if getattr(error, "may_still_run", False) else None)
+        if error.stops_company:
+            self._netvisor_mark_failed(error.category, text)
+            return Step(stop=True)
+        if error.retryable and self.attempts < MAX_TRANSIENT_ATTEMPTS:
+            again = self._netvisor_retry_time()
+            message = f"{text}\n{self._netvisor_when('RETRY_LATER', again)}"
+            self._netvisor_mark_pending(error.category, message)
+            return Step(pause_until=again)
+        self._netvisor_mark_failed(error.category, text)
+        return CONTINUE
+
+    def _netvisor_resolve(self, client):
+        """Look up a voucher that may be in Netvisor; a Step, or None when it must be sent."""
+        day = self.voucher_date or self.move_id.date
+        found = client.find_vouchers_by_reference(
+            self.reference, day - LOOKUP_MARGIN, day + LOOKUP_MARGIN
+        )
+        valid = [v.netvisor_key for v in found if not v.is_invalidated]
+        invalidated = [v.netvisor_key for v in found if v.is_invalidated]
+        if len(valid) == 1:
+            self._netvisor_mark_sent(valid[0], messages.text(self.env, "FOUND", valid[0]))
+            return CONTINUE
+        if valid:
+            self._netvisor_mark_to_check(
+                "DUPLICATE", messages.text(self.env, "TWICE", ", ".join(valid))
+            )
+            return CONTINUE
+        if invalidated:
+            text = messages.text(self.env, "INVALIDATED", ", ".join(invalidated))
+            self._netvisor_mark_failed("INVALIDATED", text)
+            return CONTINUE
+        return None
+
+    def _netvisor_lookup_failed(self, error):
+        """A voucher that may be in Netvisor stays so; after a few failed lookups a person
+        is asked to check, never an endless silent retry."""
+        text = self.company_id._netvisor_error_text(error)
+        if error.stops_company:
+            retry = self._netvisor_retry_time()
+            self._netvisor_mark_uncertain(error.category, text, retry, self.lookup_attempts)
+            return Step(stop=True)
+        lookups = self.lookup_attempts + 1
+        if lookups >= MAX_LOOKUP_ATTEMPTS:
+            failed = messages.text(self.env, "LOOKUP_FAILED", self.reference)
+            self._netvisor_mark_to_check(error.category, f"{failed}\n{text}")
+            return CONTINUE
+        again = self._netvisor_retry_time()
+        self._netvisor_mark_uncertain(error.category, text, again, lookups)
+        return Step(pause_until=again) if error.retryable else CONTINUE
+
+    # ------------------------------------------------------------------ a batch
+
+    def _netvisor_send_batch(self, client, deadline):
+        """Send these vouchers of one company in order; stop at the first pause or stop.
+
+        ``deadline``: a callable saying whether one more request still fits in this run.
+        """
+        data, problems = self.move_id._netvisor_voucher_data(
+            {voucher.move_id.id: voucher.reference for voucher in self}
+        )
+        problems_of = {}
+        for problem in problems:
+            problems_of.setdefault(problem[2], []).append(problem)
+        envs = {period.id: period._netvisor_in_lang().env for period in self.period_id}
+        Move = self.env["account.move"]
+        done = self.browse()
+        for voucher in self:
+            if not deadline():
+                break
+            # texts in the closer's language, not the cron user's
+            voucher = voucher.with_env(envs[voucher.period_id.id])
+            name = voucher.move_id.name
+            blocked = None
+            if name in problems_of:
+                blocked = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of[name])[
+                    name
                 ]
-            elif kind == "tax_code":
-                texts[move_name].append(self.env._("The tax %s has no Netvisor VAT code.", key))
-            elif kind == "not_posted":
-                texts[move_name].append(
-                    self.env._("%s is no longer posted in Odoo; it is not sent.", key)
-                )
-            else:
-                texts[move_name].append(key)
-        return {name: "\n".join(dict.fromkeys(lines)) for name, lines in texts.items()}
+            step = voucher._netvisor_send(client, data[voucher.move_id.id], blocked)
+            done |= voucher
+            if step != CONTINUE:
+                return done, step
+        return done, CONTINUE
 
-    @api.model
-    def _netvisor_vat(self, line, account, mapping):
-        """(VAT code, percent) of a journal item; code None when its tax has no code."""
-        if (
-            line.tax_line_id
-            or line.display_type in NO_VAT_DISPLAY_TYPES
-            or account.account_type in NO_VAT_ACCOUNT_TYPES
-        ):
-            return "NONE", Decimal(0)
-        taxes = line.tax_ids.sorted("sequence")
-        percent_tax = taxes.filtered(lambda t: t.amount_type == "percent")[:1]
-        percent = _percent(percent_tax.amount) if percent_tax else Decimal(0)
-        if mapping.vat_code != "auto":
-            code = mapping.vat_code
-        elif not taxes:
-            return "NONE", Decimal(0)
-        else:
-            coded = taxes.filtered("netvisor_vat_code")[:1]
-            if not coded:
-                return None, None
-            code = coded.netvisor_vat_code
-            if coded.amount_type == "percent":
-                percent = _percent(coded.amount)
-        if vat.VAT_CODES.get(code) and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
-            percent = Decimal(0)
-        return code, percent
+    def _netvisor_interrupted(self):
+        """Vouchers left in Sending by a worker that stopped (the caller holds the company's
+        lock, so nobody is sending them): they may be in Netvisor, and their request may
+        still run there. Returns the latest moment one of them can still land."""
+        latest = None
+        for voucher in self:
+            landing = voucher._netvisor_landing_time()
+            env = voucher.period_id._netvisor_in_lang().env
+            message = "\n".join(
+                [
+                    messages.text(env, "INTERRUPTED"),
+                    voucher.with_env(env)._netvisor_when("MAY_BE_STORED", landing),
+                ]
+            )
+            voucher._netvisor_mark_uncertain("INTERRUPTED", message, landing)
+            latest = max(latest or landing, landing)
+        return latest
 
-    @api.model
-    def _netvisor_voucher_class(self, move):
-        facts = KINDS[KIND_OF_MOVE_TYPE[move.move_type]]
-        return move.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
-
-    @api.model
-    def _netvisor_description(self, move, reference=None):
-        reference = reference or self._netvisor_reference(move.id)
-        parts = [reference, move.name, move.partner_id.name or ""]
-        return " ".join(p for p in parts if p)[:DESCRIPTION_LENGTH]
+    def _netvisor_configuration_failed(self):
+        """The company's settings are missing or wrong: nothing can be sent; what may be in
+        Netvisor keeps its state and is looked up once the settings are fixed."""
+        for period in self.period_id:
+            env = period._netvisor_in_lang().env
+            text = period.company_id.with_env(env)._netvisor_config_error()
+            self.filtered(lambda v, p=period: v.period_id == p and v.state == "pending").with_env(
+                env
+            )._netvisor_mark_failed("CONFIGURATION", text)

@@ -4,6 +4,7 @@ import threading
 from odoo import fields, models, tools
 from odoo.exceptions import UserError
 
+from .. import messages
 from ..netvisor import Credentials, NetvisorClient, errors
 
 NETVISOR_URLS = {
@@ -26,6 +27,9 @@ ACCOUNT_REFUSED = re.compile(
 #: thread; replaced when the company's settings change.
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
+#: Retries inside the client of a request that surely stored nothing (the sender's
+#: time budget counts them).
+CLIENT_RETRIES = 1
 
 
 class ResCompany(models.Model):
@@ -60,6 +64,13 @@ class ResCompany(models.Model):
     netvisor_start_date = fields.Date(
         "Integration start date",
         help="Documents dated before this date are never sent to Netvisor.",
+    )
+    netvisor_send_after = fields.Datetime(
+        "Netvisor sending paused until",
+        readonly=True,
+        copy=False,
+        help="No request goes to Netvisor for this company before this time: Netvisor was "
+        "away, or an earlier request may still be running there.",
     )
     netvisor_mac_algorithm = fields.Selection(
         [("HMACSHA256", "HMAC-SHA256"), ("SHA256", "SHA-256 (legacy)")],
@@ -133,10 +144,11 @@ class ResCompany(models.Model):
             )
         return problems
 
-    def _netvisor_client(self, require_enabled=True):
+    def _netvisor_client(self, require_enabled=True, timeout=None):
         """The connector client of this company, reused across calls in the same thread.
 
         Configuration calls (test connection, fetch lists) work before Netvisor is enabled.
+        ``timeout``: the read timeout in seconds (default: the connector's, API.md §7).
         """
         self.ensure_one()
         problems = self._netvisor_problems(require_enabled)
@@ -148,16 +160,25 @@ class ResCompany(models.Model):
         except ValueError as error:
             raise UserError(self.env._("The Netvisor settings are not valid: %s", error)) from None
         key = (self.env.cr.dbname, self.id, threading.get_ident())
-        fingerprint = tuple(sorted(settings.items()))
+        fingerprint = (tuple(sorted(settings.items())), timeout)
         with _CLIENTS_LOCK:
             cached = _CLIENTS.get(key)
             if cached and cached[0] == fingerprint:
                 return cached[1]
             if cached:
                 cached[1].close()
-            client = NetvisorClient(credentials)
+            options = {} if timeout is None else {"timeout": timeout}
+            client = NetvisorClient(credentials, max_retries=CLIENT_RETRIES, **options)
             _CLIENTS[key] = (fingerprint, client)
             return client
+
+    def _netvisor_config_error(self):
+        """The company's settings error in this environment's language (False: none)."""
+        try:
+            self._netvisor_client()
+        except UserError as error:
+            return str(error)
+        return False
 
     def _netvisor_error_text(self, error):
         """A translated plain-language explanation of a connector error (never keys)."""
@@ -168,35 +189,13 @@ class ResCompany(models.Model):
             number = next(group for group in refused.groups() if group).rstrip(".")
             explanation = "\n".join(
                 [
-                    self.env._(
-                        "An error occurred in the accounting integration. The account was not "
-                        "found in the Netvisor chart of accounts."
-                    ),
-                    self.env._(
-                        "Netvisor's chart of accounts has no account %s: correct the mapping.",
-                        number,
-                    ),
+                    messages.text(self.env, messages.ACCOUNT_NOT_FOUND),
+                    messages.text(self.env, "ACCOUNT_REFUSED", number),
                 ]
             )
-        elif isinstance(error, errors.ServiceAccessError):
-            explanation = self.env._(
-                "Netvisor refused access. The Netvisor API needs the Professional or Premium "
-                "service package, and the API user must be allowed the accounting resources "
-                "under 'Rights of interface resources' in Netvisor."
-            )
-        elif isinstance(error, errors.AuthenticationFailed):
-            explanation = self.env._(
-                "Netvisor did not accept the identifiers. Check the API user ID and key and "
-                "the business ID in Settings > Integrations > Netvisor."
-            )
-        elif isinstance(error, errors.PeriodLock):
-            explanation = self.env._("The period is locked in Netvisor.")
-        elif isinstance(error, errors.SystemMaintenance):
-            explanation = self.env._("Netvisor is under maintenance. Try again later.")
-        elif isinstance(error, errors.TransportError):
-            explanation = self.env._("Netvisor could not be reached or answered unexpectedly.")
         else:
-            explanation = self.env._("Netvisor refused the request.")
+            transport = isinstance(error, errors.TransportError)
+            explanation = messages.category_text(self.env, error.category, transport)
         details = getattr(error, "netvisor_text", None) or str(error)
         category = getattr(error, "category", None)
         if category:

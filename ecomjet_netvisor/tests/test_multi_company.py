@@ -1,7 +1,10 @@
 """Companies are kept apart: B's users see nothing of A's Netvisor records."""
 
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import NetvisorCommon, seed
 
@@ -41,14 +44,13 @@ class TestMultiCompany(NetvisorCommon):
         self.assertEqual(wizard.company_id, company_b)
         self.assertEqual(wizard.move_count, 0)
 
-    def test_each_company_sends_to_its_own_netvisor(self):
-        """Two companies, two Netvisor organisations: every voucher lands in its own ledger."""
+    def company_b_with_a_closed_invoice(self):
+        """Company B connected to its own Netvisor organisation, January closed with one
+        invoice; returns (company B, its invoice, its period)."""
         company_b = self.setup_other_company(name="Toinen Oy")["company"]
         self.connect_company(company_b, seed.COMPANY_B)
         self.sandbox.admin("DELETE", f"companies/{seed.COMPANY_B.organisation_id}/vouchers")
         self.env["netvisor.account.map"].with_company(company_b).action_fetch_netvisor_chart()
-        invoice_a = self.sale("2025-01-03")
-        self.close("sale", "2025-01-01", "2025-01-31")
         env_b = self.env(context=dict(self.env.context, allowed_company_ids=company_b.ids))
         customer_b = env_b["res.partner"].create(
             {"name": "Asiakas B Oy", "company_id": company_b.id}
@@ -71,7 +73,13 @@ class TestMultiCompany(NetvisorCommon):
             .create({"date_from": "2025-01-01", "date_to": "2025-01-31"})
             .action_confirm()
         )
-        period_b = env_b["netvisor.period"].browse(action["res_id"])
+        return company_b, invoice_b, env_b["netvisor.period"].browse(action["res_id"])
+
+    def test_each_company_sends_to_its_own_netvisor(self):
+        """Two companies, two Netvisor organisations: every voucher lands in its own ledger."""
+        invoice_a = self.sale("2025-01-03")
+        self.close("sale", "2025-01-01", "2025-01-31")
+        company_b, invoice_b, period_b = self.company_b_with_a_closed_invoice()
         self.assertEqual(period_b.company_id, company_b)
         self.assertEqual(period_b.voucher_ids.move_id, invoice_b)
 
@@ -83,3 +91,28 @@ class TestMultiCompany(NetvisorCommon):
         ).json()["vouchers"]
         self.assertEqual([v["description"].split()[1] for v in ledger_a], [invoice_a.name])
         self.assertEqual([v["description"].split()[1] for v in ledger_b], [invoice_b.name])
+
+    def test_one_companys_stray_error_never_stops_another(self):
+        """A bug or a broken setting of one company is logged and rolled back; the other
+        companies are sent in the same run and the cron itself never fails."""
+        invoice_a = self.sale("2025-01-03")
+        period_a = self.close("sale", "2025-01-01", "2025-01-31")
+        _company_b, invoice_b, _period_b = self.company_b_with_a_closed_invoice()
+        Voucher = type(self.env["netvisor.voucher"])
+        original = Voucher._netvisor_send_batch
+
+        def broken_for_a(vouchers, client, deadline):
+            if vouchers.company_id == self.company:
+                raise RuntimeError("a stray bug in company A's sending")
+            return original(vouchers, client, deadline)
+
+        with (
+            patch.object(Voucher, "_netvisor_send_batch", broken_for_a),
+            mute_logger("odoo.addons.ecomjet_netvisor.models.netvisor_period"),
+        ):
+            self.send()  # never raises
+        self.assertEqual(invoice_b.netvisor_state, "sent")
+        self.assertEqual(invoice_a.netvisor_state, "pending", "rolled back, tried again later")
+        self.assertEqual(period_a.voucher_ids.attempts, 0)
+        self.send()
+        self.assertEqual(invoice_a.netvisor_state, "sent")

@@ -43,16 +43,18 @@ class TestResendAfterFailure(NetvisorCommon):
         self.assertEqual(set(invoices.mapped("netvisor_state")), {"sent"})
 
     def test_refused_credentials_stop_the_companys_sending(self):
-        """One AUTHENTICATION_FAILED is enough: the rest wait instead of failing one by one."""
+        """One AUTHENTICATION_FAILED is enough: the rest are not tried, and each says why."""
         self.sale("2025-01-03")
         self.sale("2025-01-04")
         period = self.close("sale", "2025-01-01", "2025-01-31")
         self.company.netvisor_customer_key = "0" * 32
         self.send()
-        states = sorted(period.voucher_ids.mapped("state"))
-        self.assertEqual(states, ["failed", "pending"])
-        failed = period.voucher_ids.filtered(lambda v: v.state == "failed")
-        self.assertEqual(failed.error_category, "AUTHENTICATION_FAILED")
+        self.assertEqual(period.voucher_ids.mapped("state"), ["failed", "failed"])
+        self.assertEqual(sorted(period.voucher_ids.mapped("attempts")), [0, 1], "one request")
+        self.assertEqual(
+            set(period.voucher_ids.mapped("error_category")), {"AUTHENTICATION_FAILED"}
+        )
+        failed = period.voucher_ids.filtered("attempts")
         self.assertIn("API user ID", failed.error_message)
         self.assertNotIn("0" * 32, failed.error_message + (failed.request_xml or ""))
         for message in period.message_ids:
@@ -71,7 +73,7 @@ class TestResendAfterFailure(NetvisorCommon):
         self.sale("2025-01-04")
         period = self.close("sale", "2025-01-01", "2025-01-31")
         self.sandbox.admin(
-            "POST", "faults", {"mode": "SYSTEM_MAINTENANCE", "count": 4, "resource": "accounting"}
+            "POST", "faults", {"mode": "SYSTEM_MAINTENANCE", "count": 2, "resource": "accounting"}
         )
         cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
@@ -159,7 +161,7 @@ class TestResendAfterFailure(NetvisorCommon):
 
     def send_as_english_cron(self):
         """The cron runs as a user whose language nobody reads; here English."""
-        self.env["netvisor.period"].with_context(lang="en_US")._send_pending(commit=False)
+        self.env["netvisor.period"].with_context(lang="en_US")._cron_send_vouchers()
 
     def test_sender_writes_in_the_language_of_whoever_closed_the_period(self):
         """Errors, chatter and activity written by the cron speak the closer's language."""

@@ -20,11 +20,13 @@ if str(REPO_ROOT) not in sys.path:
 from netvisor_sandbox import seed  # noqa: E402
 from netvisor_sandbox.testing import SandboxProcess  # noqa: E402
 
+from .common import LoopbackRequestsMixin  # noqa: E402
+
 INVOICE_DATES = (date(2026, 9, 3), date(2026, 9, 14), date(2026, 9, 28))
 
 
 @tagged("post_install", "-at_install")
-class TestNetvisorTour(AccountTestInvoicingHttpCommon):
+class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
     country_code = "FI"
     chart_template = "fi"
 
@@ -85,7 +87,7 @@ class TestNetvisorTour(AccountTestInvoicingHttpCommon):
     def _send(self):
         """What the cron does; the browser's changes are in the same test transaction."""
         self.env.invalidate_all()
-        self.env["netvisor.period"]._send_pending()
+        self.env["netvisor.period"]._cron_send_vouchers()
         self.env.invalidate_all()
 
     def test_close_send_and_resend_from_the_browser(self):

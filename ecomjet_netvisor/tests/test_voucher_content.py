@@ -39,7 +39,7 @@ def canonical(xml):
 @tagged("post_install", "-at_install")
 class TestVoucherContent(NetvisorCommon):
     def build(self, move):
-        vouchers, problems = self.env["netvisor.voucher"]._netvisor_build(move)
+        vouchers, problems = move._netvisor_voucher_data()
         self.assertEqual(problems, [])
         return vouchers[move.id]
 
@@ -131,7 +131,7 @@ class TestVoucherContent(NetvisorCommon):
         def queries_to_build(moves):
             self.env.invalidate_all()
             before = self.cr.sql_log_count
-            vouchers, problems = self.env["netvisor.voucher"]._netvisor_build(moves)
+            vouchers, problems = moves._netvisor_voucher_data()
             self.assertEqual((len(vouchers), problems), (len(moves), []))
             return self.cr.sql_log_count - before
 

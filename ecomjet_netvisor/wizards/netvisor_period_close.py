@@ -6,7 +6,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import date_utils
 
-from ..models.netvisor_period import KIND_OF_MOVE_TYPE, KINDS
+from .. import messages
+from ..kinds import KIND_OF_MOVE_TYPE, KINDS
 from ..netvisor import errors
 
 #: How many record names an error message lists before it says "and N more".
@@ -126,7 +127,7 @@ class NetvisorPeriodClose(models.TransientModel):
         problems += self._check_sequence()
         problems += self._check_outside()
         moves = self._moves_to_send()
-        built, build_problems = self.env["netvisor.voucher"]._netvisor_build(moves)
+        built, build_problems = moves._netvisor_voucher_data()
         remote_problems = []
         if remote and not company._netvisor_problems():
             remote_problems, refused = self._check_netvisor(built, moves)
@@ -205,9 +206,7 @@ class NetvisorPeriodClose(models.TransientModel):
             )
         if not lines:
             return []
-        message = self.env._(
-            "The accounting period closing contains transactions outside the selected period!"
-        )
+        message = messages.text(self.env, messages.OUTSIDE_PERIOD)
         return ["\n".join([message, *lines])]
 
     def _outside_names(self, domain):
@@ -230,12 +229,7 @@ class NetvisorPeriodClose(models.TransientModel):
         problems = []
         accounts = {**by_kind["unmapped"], **by_kind["not_in_netvisor"]}
         if accounts:
-            lines = [
-                self.env._(
-                    "An error occurred in the accounting integration. The account was not found "
-                    "in the Netvisor chart of accounts."
-                )
-            ]
+            lines = [messages.text(self.env, messages.ACCOUNT_NOT_FOUND)]
             if by_kind["unmapped"]:
                 lines.append(
                     self.env._(
@@ -246,10 +240,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 )
             if by_kind["not_in_netvisor"]:
                 lines.append(
-                    self.env._(
-                        "Netvisor's chart of accounts has no account %s: correct the mapping.",
-                        _names(by_kind["not_in_netvisor"]),
-                    )
+                    messages.text(self.env, "ACCOUNT_REFUSED", _names(by_kind["not_in_netvisor"]))
                 )
             lines.append(
                 self.env._(
@@ -259,7 +250,7 @@ class NetvisorPeriodClose(models.TransientModel):
             )
             problems.append("\n".join(lines))
         if by_kind["tax_code"] or by_kind["invalid"]:
-            lines = [self.env._("Sending invoices to Netvisor failed.")]
+            lines = [messages.text(self.env, messages.SENDING_FAILED)]
             for tax, names in by_kind["tax_code"].items():
                 lines.append(
                     self.env._(
@@ -277,7 +268,7 @@ class NetvisorPeriodClose(models.TransientModel):
         """Ask Netvisor before anything is sent: its lock date and periods, and whether every
         account the vouchers use is active in its chart (a mapping typed by hand is checked
         nowhere else). Returns (problems, build problems of the refused accounts)."""
-        failed = self.env._("Sending invoices to Netvisor failed.")
+        failed = messages.text(self.env, messages.SENDING_FAILED)
         try:
             client = self.company_id._netvisor_client()
             info = client.get_accounting_periods()

@@ -55,7 +55,7 @@ for size in SIZES:
     queries_before = env.cr.sql_log_count  # noqa: F821
     tracemalloc.start()
     start = time.perf_counter()
-    built, problems = env["netvisor.voucher"]._netvisor_build(moves)  # noqa: F821
+    built, problems = moves._netvisor_voucher_data()
     build = time.perf_counter() - start
     start = time.perf_counter()
     for voucher in built.values():
