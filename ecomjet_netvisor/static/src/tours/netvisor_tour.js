@@ -194,7 +194,7 @@ tours.add("ecomjet_netvisor_resend", {
             trigger: ".o_field_widget[name='voucher_ids'] .o_data_row .badge:contains(Sent)",
         },
         {
-            content: "One voucher's answer was lost: its state is uncertain",
+            content: "Netvisor failed after storing one voucher: its state is uncertain",
             trigger: ".o_field_widget[name='voucher_ids'] .o_data_row:has(.badge:contains(Uncertain)) td[name='error_message']:not(:empty)",
         },
         {
