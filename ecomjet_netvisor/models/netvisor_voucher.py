@@ -341,12 +341,8 @@ class NetvisorVoucher(models.Model):
             # texts in the closer's language, not the cron user's
             voucher = voucher.with_env(envs[voucher.period_id.id])
             name = voucher.move_id.name
-            blocked = None
-            if name in problems_of:
-                blocked = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of[name])[
-                    name
-                ]
-            step = voucher._netvisor_send(client, data[voucher.move_id.id], blocked)
+            texts = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of.get(name, []))
+            step = voucher._netvisor_send(client, data[voucher.move_id.id], texts.get(name))
             done |= voucher
             if step != CONTINUE:
                 return done, step
