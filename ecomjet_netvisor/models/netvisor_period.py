@@ -157,12 +157,14 @@ class NetvisorPeriod(models.Model):
             landing = max(now, voucher._netvisor_landing_time())
             lookups[voucher] = landing
             voucher._netvisor_mark_uncertain(voucher.error_category, voucher.error_message, landing)
-        for company in self.company_id:
-            # Netvisor away: try now; a request that may still run keeps the company waiting
-            still_running = [
-                when for voucher, when in lookups.items() if voucher.company_id == company
-            ]
-            company.sudo().netvisor_send_after = max(still_running, default=False)
+        running = self.env["netvisor.voucher"]._netvisor_landing_time(now=True)
+        for company in self.company_id.sudo():
+            # Netvisor away: try sooner; a request that may still run keeps the company
+            # waiting (it can run at most Netvisor's own timeout from now)
+            waits = [when for voucher, when in lookups.items() if voucher.company_id == company]
+            if company.netvisor_send_after:
+                waits.append(min(company.netvisor_send_after, running))
+            company.netvisor_send_after = max(waits, default=False)
         self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")._trigger()
         for period in self:
             lines = [messages.text(self.env, "RESEND", self.env.user.name)]

@@ -133,11 +133,12 @@ class NetvisorVoucher(models.Model):
         except ValueError:
             return default
 
-    def _netvisor_landing_time(self):
-        """When the last request of this voucher can no longer land in Netvisor."""
-        self.ensure_one()
+    def _netvisor_landing_time(self, now=False):
+        """When the last request of this voucher (``now``: a request made now) can no
+        longer land in Netvisor."""
         wait = self._netvisor_seconds(NETVISOR_TIMEOUT_PARAM, DEFAULT_NETVISOR_TIMEOUT)
-        return (self.request_started_at or fields.Datetime.now()) + timedelta(seconds=wait)
+        started = fields.Datetime.now() if now else self.request_started_at
+        return (started or fields.Datetime.now()) + timedelta(seconds=wait)
 
     @api.model
     def _netvisor_retry_time(self):
@@ -317,6 +318,9 @@ class NetvisorVoucher(models.Model):
             return CONTINUE
         again = self._netvisor_retry_time()
         self._netvisor_mark_uncertain(error.category, text, again, lookups)
+        if error.may_still_run:
+            # the lookup itself may still run in Netvisor: one request at a time
+            return Step(pause_until=max(again, self._netvisor_landing_time(now=True)))
         return Step(pause_until=again) if error.retryable else CONTINUE
 
     # ------------------------------------------------------------------ a batch

@@ -375,7 +375,9 @@ class NetvisorClient:
 
     @staticmethod
     def _may_retry(method, err):
-        if not err.retryable:
+        """POSTs only when nothing may be stored; never while the earlier request may still
+        run in Netvisor (one request at a time per company, API.md §7), GETs included."""
+        if not err.retryable or err.may_still_run:
             return False
         return method == "GET" or not err.may_be_stored
 
