@@ -12,11 +12,12 @@ from .paths import LOCAL, ROOT, local
 CONFIG = LOCAL / "odoo.conf"
 
 
-def write_config(odoo_root, connection, **options):
-    """(Re)write .local/odoo.conf; the admin master password is generated once and kept."""
+def write_config(odoo_root, connection, path=CONFIG, **options):
+    """(Re)write .local/odoo.conf (or `path`); the admin master password is generated once
+    and kept."""
     parser = configparser.ConfigParser(interpolation=None)
-    if CONFIG.exists():
-        parser.read(CONFIG)
+    if path.exists():
+        parser.read(path)
     section = parser["options"] if parser.has_section("options") else {}
     master = section.get("admin_passwd") or secrets.token_urlsafe(18)
     values = {
@@ -30,19 +31,19 @@ def write_config(odoo_root, connection, **options):
         **{key: str(value) for key, value in options.items()},
     }
     parser["options"] = values
-    CONFIG.parent.mkdir(parents=True, exist_ok=True)
-    with CONFIG.open("w") as handle:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
         parser.write(handle)
-    CONFIG.chmod(0o600)
-    return CONFIG
+    path.chmod(0o600)
+    return path
 
 
 def odoo_command(*args):
     return [sys.executable, "-m", "odoo", *args]
 
 
-def run(args, connection, check=True, **kwargs):
+def run(args, connection, check=True, config=CONFIG, **kwargs):
     """Run odoo-bin with our configuration (through ODOO_RC, so that subcommands such as
     `shell` or `i18n export` take it too); returns the CompletedProcess."""
-    env = {**os.environ, **connection.env(), "ODOO_RC": str(CONFIG), **kwargs.pop("env", {})}
+    env = {**os.environ, **connection.env(), "ODOO_RC": str(config), **kwargs.pop("env", {})}
     return subprocess.run(odoo_command(*args), env=env, check=check, cwd=ROOT, **kwargs)

@@ -8,12 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 from . import install as installer
 from . import odoo, postgres
 from .paths import LOCAL, ROOT
 
 TEST_DB = "ecomjet_netvisor_test"
+#: A pristine copy of the freshly installed test database, for tests that need a database
+#: of their own (the fault campaign clones it instead of installing the addon again).
+TEMPLATE_DB = "ecomjet_netvisor_template"
 TEST_MODULES = "l10n_fi,ecomjet_netvisor"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -41,6 +45,32 @@ def drop_database(connection, name):
         cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
     shutil.rmtree(LOCAL / "filestore" / "filestore" / name, ignore_errors=True)
+
+
+def copy_database(connection, source, target, attempts=20):
+    """(Re)create `target` as a copy of `source` (CREATE DATABASE ... TEMPLATE) with its
+    filestore. PostgreSQL refuses while anyone is connected to `source`: a server that has
+    just exited may still hold a connection for a moment, so this retries briefly."""
+    import psycopg2
+
+    drop_database(connection, target)
+    conn = connection.connect()
+    conn.autocommit = True
+    try:
+        for attempt in range(attempts):
+            try:
+                with conn.cursor() as cr:
+                    cr.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+                break
+            except psycopg2.errors.ObjectInUse:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
+    finally:
+        conn.close()
+    store = LOCAL / "filestore" / "filestore"
+    if (store / source).is_dir():
+        shutil.copytree(store / source, store / target)
 
 
 def main(args):
@@ -71,6 +101,7 @@ def main(args):
                 file=sys.stderr,
             )
             return created.returncode
+        copy_database(connection, TEST_DB, TEMPLATE_DB)
         cmd = [
             sys.executable,
             "-m",
