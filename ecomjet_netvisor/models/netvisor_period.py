@@ -229,21 +229,34 @@ class NetvisorPeriod(models.Model):
                 self._netvisor_guarded(company, timing, end)
             finally:
                 self._send_unlock(company)
-            _commit(self.env)
-        self._netvisor_schedule_next()
-        if not module.current_test:
-            # done for this run: Odoo must not call again at once (the trigger says when)
-            self.env["ir.cron"]._commit_progress(remaining=0)
+        try:
+            self._netvisor_schedule_next()
+            if not module.current_test:
+                # done for this run: Odoo must not call again at once (the trigger says when)
+                self.env["ir.cron"]._commit_progress(remaining=0)
+        except psycopg2.errors.SerializationFailure:
+            # a user's Resend changed the same rows: the hourly run or the next trigger
+            # schedules again
+            self.env.cr.rollback()
+            _logger.warning("Netvisor: scheduling the next run met a concurrent update")
 
     @api.model
     def _netvisor_guarded(self, company, timing, end):
-        """Send one company; a stray error is logged and rolled back, never raised."""
+        """Send one company and commit; a stray error is logged and rolled back, never
+        raised. What was committed before stays: the Sending mark of a request is durable
+        before the request, so a rolled back answer is looked up, not lost."""
         try:
             if module.current_test:
                 with self.env.cr.savepoint():
                     self._netvisor_send_company(company, timing, end)
             else:
                 self._netvisor_send_company(company, timing, end)
+                self.env.cr.commit()
+        except psycopg2.errors.SerializationFailure:
+            # a user's Resend changed the same vouchers meanwhile: simply the next run
+            if not module.current_test:
+                self.env.cr.rollback()
+            _logger.warning("Netvisor sending for company %s met a concurrent update", company.id)
         except Exception:
             if not module.current_test:
                 self.env.cr.rollback()
@@ -251,6 +264,7 @@ class NetvisorPeriod(models.Model):
             # not at once again: the cron would spin on the same error
             retry = self.env["netvisor.voucher"]._netvisor_retry_time()
             company.sudo().netvisor_send_after = retry
+            _commit(self.env)
 
     @api.model
     def _netvisor_timing(self):

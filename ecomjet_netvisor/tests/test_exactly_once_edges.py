@@ -2,6 +2,9 @@
 looked up, never re-POSTed blind; what a lookup cannot settle is shown to a person."""
 
 import time
+from unittest.mock import patch
+
+import psycopg2
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -183,6 +186,25 @@ class TestExactlyOnceEdges(NetvisorCommon):
             self.send()
         self.assertEqual((voucher.state, voucher.error_category), ("failed", "SYSTEM_MAINTENANCE"))
         self.assertEqual(voucher.attempts, 5)
+
+    def test_concurrent_update_is_tried_again_soon_without_an_error(self):
+        """A user's Resend that changes the same rows while the cron runs (a serialization
+        failure) is no error: the company is not paused and the next run sends."""
+        voucher = self.close_one().voucher_ids
+        Period = type(self.env["netvisor.period"])
+        with (
+            patch.object(
+                Period,
+                "_netvisor_send_batches",
+                side_effect=psycopg2.errors.SerializationFailure("concurrent update"),
+            ),
+            self.assertLogs("odoo.addons.ecomjet_netvisor.models.netvisor_period") as logs,
+        ):
+            self.send()  # never raises
+        self.assertEqual([r.levelname for r in logs.records], ["WARNING"])
+        self.assertFalse(self.company.netvisor_send_after)
+        self.send()
+        self.assert_sent_once(voucher)
 
     # ------------------------------------------------------------ time limits
 
