@@ -251,7 +251,7 @@ class NetvisorPeriod(models.Model):
                     self._netvisor_send_company(company, timing, end)
             else:
                 self._netvisor_send_company(company, timing, end)
-                self.env.cr.commit()
+                _commit(self.env)
         except psycopg2.errors.SerializationFailure:
             # a user's Resend changed the same vouchers meanwhile: simply the next run
             if not module.current_test:
