@@ -1,7 +1,7 @@
 import re
 import threading
 
-from odoo import fields, models, tools
+from odoo import SUPERUSER_ID, fields, models, tools
 from odoo.exceptions import UserError
 
 from .. import messages
@@ -27,6 +27,8 @@ ACCOUNT_REFUSED = re.compile(
 #: thread; replaced when the company's settings change.
 _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
+#: The xmlid (module ecomjet_netvisor) of each company's own sender cron.
+SENDER_CRON_XMLID = "ir_cron_netvisor_send_company_%s"
 #: Retries inside the client of a request that surely stored nothing (the sender's
 #: time budget counts them).
 CLIENT_RETRIES = 1
@@ -78,6 +80,46 @@ class ResCompany(models.Model):
         default="HMACSHA256",
         groups="base.group_system",
     )
+
+    def _netvisor_sender_cron(self):
+        """The company's own sender cron, created on first use.
+
+        Odoo runs one ``ir.cron`` in one worker at a time, so one cron per company lets
+        several cron workers (processes or machines) send for several companies at once;
+        the PostgreSQL advisory lock of the sending loop keeps one request at a time per
+        company. Its xmlid (noupdate) belongs to this module, so that an upgrade keeps it
+        and an uninstall removes it.
+        """
+        self.ensure_one()
+        xmlid = "ecomjet_netvisor." + SENDER_CRON_XMLID % self.id
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            return cron.sudo()
+        # two transactions creating it at once: the second waits here, then finds it
+        self.env.cr.execute("SELECT id FROM res_company WHERE id = %s FOR NO KEY UPDATE", [self.id])
+        cron = self.env.ref(xmlid, raise_if_not_found=False)
+        if cron:
+            return cron.sudo()
+        cron = (
+            self.env["ir.cron"]
+            .sudo()
+            .create(
+                {
+                    "name": f"Netvisor: send for {self.name}",
+                    "model_id": self.env["ir.model"]._get_id("netvisor.period"),
+                    "state": "code",
+                    "code": f"model._cron_send_vouchers([{self.id}])",
+                    "user_id": SUPERUSER_ID,
+                    "interval_number": 1,
+                    "interval_type": "days",
+                    "active": True,
+                }
+            )
+        )
+        self.env["ir.model.data"].sudo()._update_xmlids(
+            [{"xml_id": xmlid, "record": cron, "noupdate": True}]
+        )
+        return cron
 
     def _netvisor_base_url(self):
         self.ensure_one()

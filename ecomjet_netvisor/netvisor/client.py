@@ -278,6 +278,9 @@ class NetvisorClient:
         self._sleep = sleep
         self._clock = clock
         self._session = session or requests.Session()
+        #: Seconds spent in requests (retries and waits included): the caller's own time
+        #: is the rest.
+        self.request_seconds = 0.0
         # Environment settings (proxies, CA bundle) resolved once: requests would re-read
         # the whole environment on every send. TLS verification can never be turned off.
         env = self._session.merge_environment_settings(credentials.base_url, {}, None, None, None)
@@ -352,6 +355,13 @@ class NetvisorClient:
         a GET whenever it is ``retryable``. Every attempt gets a new transaction id and
         timestamp; ``transaction_id`` is used for the first one.
         """
+        started = time.monotonic()
+        try:
+            return self._request_with_retries(method, resource, params, body, transaction_id, parse)
+        finally:
+            self.request_seconds += time.monotonic() - started
+
+    def _request_with_retries(self, method, resource, params, body, transaction_id, parse):
         url = self.build_url(resource, params)
         for attempt in range(self.max_retries + 1):
             tid = transaction_id if attempt == 0 and transaction_id else uuid.uuid4().hex

@@ -75,7 +75,7 @@ class TestResendAfterFailure(NetvisorCommon):
         self.sandbox.admin(
             "POST", "faults", {"mode": "SYSTEM_MAINTENANCE", "count": 2, "resource": "accounting"}
         )
-        cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
+        cron = self.env.company._netvisor_sender_cron()
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         self.send()
         self.assertEqual(set(period.voucher_ids.mapped("state")), {"pending"})

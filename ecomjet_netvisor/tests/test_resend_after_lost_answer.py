@@ -113,7 +113,7 @@ class TestResendAfterLostAnswer(NetvisorCommon):
             "faults",
             {"mode": "SYSTEM_MAINTENANCE", "count": 2, "resource": "accountingledger"},
         )
-        cron = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
+        cron = self.env.company._netvisor_sender_cron()
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         self.send()
         self.assertEqual(voucher.state, "uncertain")

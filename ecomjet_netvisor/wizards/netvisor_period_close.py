@@ -423,7 +423,7 @@ class NetvisorPeriodClose(models.TransientModel):
             )
         )
         if moves:
-            self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")._trigger()
+            company._netvisor_sender_cron()._trigger()
         return {
             "type": "ir.actions.act_window",
             "res_model": "netvisor.period",

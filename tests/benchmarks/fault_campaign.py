@@ -64,7 +64,7 @@ from netvisor_sandbox.testing import SandboxProcess  # noqa: E402
 MODULES = "l10n_fi,ecomjet_netvisor"
 CRON_XMLID = "ecomjet_netvisor.ir_cron_netvisor_send"
 # Odoo's log line when a run of the cron raised (ir_cron._run_job), and any error line
-CRON_FAILED = re.compile(r"Job 'Netvisor: send closed periods' \(\d+\) server action #\d+ failed")
+CRON_FAILED = re.compile(r"Job 'Netvisor: [^']*' \(\d+\) server action #\d+ failed")
 LOG_ERROR = re.compile(r"^\S+ \S+ \d+ ((?:ERROR|CRITICAL) .*)$", re.MULTILINE)
 SEED_COMPANIES = (seed.COMPANY_A, seed.COMPANY_B)  # professional and premium
 FIRST_MONTH = datetime.date(2026, 1, 1)  # inside the sandbox's accounting years
@@ -150,9 +150,9 @@ class OdooServer:
     would otherwise respawn its gevent process as `sys.executable sys.argv[0] gevent`,
     which cannot start when argv[0] is odoo/__main__.py, over and over."""
 
-    def __init__(self, db, config, connection, log_dir, workers):
+    def __init__(self, db, config, connection, log_dir, workers, cron_threads=1):
         self.db, self.config, self.connection = db, config, connection
-        self.log_dir, self.workers = log_dir, workers
+        self.log_dir, self.workers, self.cron_threads = log_dir, workers, cron_threads
         self.process = None
         self.starts = 0
 
@@ -169,7 +169,7 @@ class OdooServer:
             "--workers",
             str(self.workers),
             "--max-cron-threads",
-            "1",
+            str(self.cron_threads),
         )
         env = {**os.environ, **self.connection.env(), "ODOO_RC": str(self.config)}
         with log:
