@@ -1,6 +1,7 @@
 """Request counts per organisation, and overlaps: API.md §7 asks for one request at a
 time per company, so a request that starts while another of the same organisation is
-still running (a hanging one included) is counted. Also the faults actually injected."""
+still running (a hanging one included) is counted. Also the most organisations served at
+the same moment (several companies sending in parallel), and the faults injected."""
 
 import contextlib
 import threading
@@ -17,6 +18,7 @@ class RequestStats:
         self._requests: Counter = Counter()
         self._overlaps: Counter = Counter()
         self._max_in_flight = dict(+self._in_flight)
+        self._max_organisations = len(+self._in_flight)
         self._injected: Counter = Counter()
 
     @contextlib.contextmanager
@@ -30,6 +32,7 @@ class RequestStats:
             self._max_in_flight[organisation_id] = max(
                 self._max_in_flight.get(organisation_id, 0), self._in_flight[organisation_id]
             )
+            self._max_organisations = max(self._max_organisations, len(+self._in_flight))
         try:
             yield
         finally:
@@ -46,6 +49,7 @@ class RequestStats:
                 "requests": dict(self._requests),
                 "overlaps": {org: self._overlaps[org] for org in self._requests},
                 "max_in_flight": dict(self._max_in_flight),
+                "max_organisations_in_flight": self._max_organisations,
                 "in_flight": dict(+self._in_flight),
                 "injected": dict(self._injected),
             }

@@ -65,8 +65,11 @@ CONTINUE = Step()
 
 
 def _commit(env):
-    """Make the sender's progress durable; tests run inside their own transaction."""
-    if not module.current_test:
+    """Make the sender's progress durable. Tests run inside their own transaction: there
+    it flushes, as a commit does first, so that they see the same queries."""
+    if module.current_test:
+        env.flush_all()
+    else:
         env.cr.commit()
 
 
@@ -196,7 +199,7 @@ class NetvisorVoucher(models.Model):
             {
                 "state": "sending",
                 "transaction_id": transaction_id,
-                "attempts": self.attempts + 1,
+                "attempts": SQL("attempts + 1"),
                 "request_xml": xml.decode("utf-8"),
                 "voucher_date": voucher_date,
                 "request_started_at": fields.Datetime.now(),
@@ -267,14 +270,15 @@ class NetvisorVoucher(models.Model):
 
     # ------------------------------------------------------------------ one voucher
 
-    def _netvisor_send(self, client, data, blocked):
+    def _netvisor_send(self, client, data, blocked, state):
         """Bring this voucher one step nearer to Netvisor, exactly once; return a Step.
 
         ``data``: the connector Voucher built from the document; ``blocked``: why it cannot
-        be built (e.g. an account lost its mapping), or None.
+        be built (e.g. an account lost its mapping), or None; ``state``: its state as the
+        batch read it (the sender holds the company's lock: nobody else moves it).
         """
         self.ensure_one()
-        if self.state in ("sending", "uncertain"):
+        if state in ("sending", "uncertain"):
             try:
                 step = self._netvisor_resolve(client)
             except errors.NetvisorError as error:
@@ -375,22 +379,22 @@ class NetvisorVoucher(models.Model):
         for problem in problems:
             problems_of.setdefault(problem[2], []).append(problem)
         envs = {period.id: period._netvisor_in_lang().env for period in self.period_id}
-        # read once, before the first commit: a commit empties the ORM cache, and a
-        # voucher's step must not read the whole batch and its documents back
-        plan = [(v.id, v.period_id.id, v.move_id.id, v.move_id.name) for v in self]
+        # read once, before the first commit: every commit empties the ORM cache, and a
+        # voucher's step must not read the batch and its documents back
+        plan = [(v.id, v.period_id.id, v.move_id.id, v.move_id.name, v.state) for v in self]
+        self.env.invalidate_all()  # a small cache is cleared faster at every commit
         Move = self.env["account.move"]
         done = []
-        for voucher_id, period_id, move_id, name in plan:
+        for voucher_id, period_id, move_id, name, state in plan:
             if not deadline():
                 break
             # texts in the closer's language, not the cron user's; prefetch only itself
             voucher = self.browse(voucher_id).with_env(envs[period_id])
-            voucher.fetch(["state", "attempts"])  # not the whole row, its request included
             blocked = None
             if name in problems_of:
                 texts = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of[name])
                 blocked = texts.get(name)
-            step = voucher._netvisor_send(client, data[move_id], blocked)
+            step = voucher._netvisor_send(client, data[move_id], blocked, state)
             done.append(voucher_id)
             if step != CONTINUE:
                 return self.browse(done), step

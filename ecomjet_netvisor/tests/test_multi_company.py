@@ -116,3 +116,40 @@ class TestMultiCompany(NetvisorCommon):
         self.assertEqual(period_a.voucher_ids.attempts, 0)
         self.send()
         self.assertEqual(invoice_a.netvisor_state, "sent")
+
+    def test_each_company_has_its_own_sender_cron(self):
+        """One cron per company, so that several cron workers send for several companies
+        at once: the close wakes its company's cron, which sends that company only; the
+        hourly cron only wakes the companies' crons."""
+        invoice_a = self.sale("2025-01-03")
+        Trigger = self.env["ir.cron.trigger"]
+        self.close("sale", "2025-01-01", "2025-01-31")
+        cron_a = self.company._netvisor_sender_cron()
+        self.assertEqual(cron_a, self.company._netvisor_sender_cron(), "created once")
+        self.assertEqual(cron_a.code, f"model._cron_send_vouchers([{self.company.id}])")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron_a.id)]), "the close woke it")
+        company_b, invoice_b, _period_b = self.company_b_with_a_closed_invoice()
+        cron_b = company_b._netvisor_sender_cron()
+        self.assertNotEqual(cron_a, cron_b)
+        self.assertEqual(
+            self.env["ir.model.data"]
+            .search([("model", "=", "ir.cron"), ("res_id", "=", cron_b.id)])
+            .mapped("complete_name"),
+            [f"ecomjet_netvisor.ir_cron_netvisor_send_company_{company_b.id}"],
+            "owned by the module: kept by an upgrade, removed by an uninstall",
+        )
+
+        cron_b.ir_actions_server_id.run()
+        self.assertEqual(invoice_b.netvisor_state, "sent")
+        self.assertEqual(invoice_a.netvisor_state, "pending", "not company B's cron's work")
+
+        # the cron workers delete a job's triggers when it starts
+        Trigger.search([("cron_id", "in", (cron_a | cron_b).ids)]).unlink()
+        hourly = self.env.ref("ecomjet_netvisor.ir_cron_netvisor_send")
+        hourly.ir_actions_server_id.run()
+        self.assertEqual(invoice_a.netvisor_state, "pending", "the hourly cron only wakes")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron_a.id)]))
+        self.assertFalse(Trigger.search([("cron_id", "=", cron_b.id)]), "nothing due in B")
+
+        cron_a.ir_actions_server_id.run()
+        self.assertEqual(invoice_a.netvisor_state, "sent")

@@ -166,6 +166,7 @@ def test_two_concurrent_requests_of_one_organisation_overlap(sandbox):
     assert stats["requests"] == {org: 2}
     assert stats["overlaps"] == {org: 1}
     assert stats["max_in_flight"] == {org: 2}
+    assert stats["max_organisations_in_flight"] == 1
     assert stats["in_flight"] == {}
 
 
@@ -184,6 +185,7 @@ def test_concurrent_requests_of_two_organisations_do_not_overlap(sandbox):
     stats = sandbox.admin("GET", "stats").json()
     assert stats["overlaps"] == {A.organisation_id: 0, B.organisation_id: 0}
     assert stats["max_in_flight"] == {A.organisation_id: 1, B.organisation_id: 1}
+    assert stats["max_organisations_in_flight"] == 2
 
 
 def test_back_to_back_requests_never_count_as_overlaps(sandbox, nv):
@@ -195,6 +197,7 @@ def test_back_to_back_requests_never_count_as_overlaps(sandbox, nv):
     stats = sandbox.admin("GET", "stats").json()
     assert stats["requests"] == {A.organisation_id: 30}
     assert stats["overlaps"] == {A.organisation_id: 0}
+    assert stats["max_organisations_in_flight"] == 1
 
 
 def test_admin_requests_are_not_counted_and_delete_resets(sandbox, nv):
@@ -206,6 +209,7 @@ def test_admin_requests_are_not_counted_and_delete_resets(sandbox, nv):
         "requests": {},
         "overlaps": {},
         "max_in_flight": {},
+        "max_organisations_in_flight": 0,
         "in_flight": {},
         "injected": {},
     }
