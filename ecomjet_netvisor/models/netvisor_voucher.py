@@ -124,8 +124,63 @@ class NetvisorVoucher(models.Model):
     @api.model
     def _netvisor_reference(self, move_id):
         """Short stable reference that starts the Netvisor description (§5)."""
+        return f"{self._netvisor_reference_prefix()}{move_id}"
+
+    @api.model
+    def _netvisor_reference_prefix(self):
         uuid_ = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"ODOO-{uuid_.replace('-', '')[:8].upper()}-{move_id}"
+        return f"ODOO-{uuid_.replace('-', '')[:8].upper()}-"
+
+    @api.model
+    def _netvisor_queue(self, period, moves):
+        """One pending voucher per document of the period, created in two statements.
+
+        In SQL: the ORM's create of 10,000 vouchers, and the recompute of their 10,000
+        documents' Netvisor state one UPDATE each, took most of a big month's close.
+        Bills and invoices are positive, credit notes negative.
+        """
+        if not moves:
+            return self
+        self.env.flush_all()
+        now, uid = fields.Datetime.now(), self.env.uid
+        rows = self.env.execute_query(
+            SQL(
+                """INSERT INTO netvisor_voucher (period_id, company_id, move_id, reference,
+                          state, attempts, lookup_attempts, amount_total,
+                          create_uid, create_date, write_uid, write_date)
+                   SELECT %(period)s, %(company)s, move.id, %(prefix)s || move.id,
+                          'pending', 0, 0,
+                          abs(move.amount_total_signed)
+                          * CASE WHEN move.move_type LIKE '%%refund' THEN -1 ELSE 1 END,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM account_move move
+                    WHERE move.id = ANY(%(moves)s)
+                 ORDER BY move.date, move.id
+                RETURNING id""",
+                period=period.id,
+                company=period.company_id.id,
+                prefix=self._netvisor_reference_prefix(),
+                uid=uid,
+                now=now,
+                moves=list(moves.ids),
+            )
+        )
+        vouchers = self.browse(row[0] for row in rows)
+        self.env.execute_query(
+            SQL(
+                """UPDATE account_move move
+                      SET netvisor_voucher_id = voucher.id, netvisor_state = 'pending'
+                     FROM netvisor_voucher voucher
+                    WHERE voucher.id = ANY(%s) AND move.id = voucher.move_id""",
+                list(vouchers.ids),
+            )
+        )
+        moves.invalidate_recordset(
+            ["netvisor_voucher_id", "netvisor_state", "netvisor_voucher_ids"]
+        )
+        period.invalidate_recordset(["voucher_ids"])
+        period._netvisor_refresh_counts()
+        return vouchers
 
     # ------------------------------------------------------------------ timing
 

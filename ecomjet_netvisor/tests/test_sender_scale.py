@@ -48,3 +48,23 @@ class TestSenderScale(NetvisorCommon):
         self.assertIn("(+3)", outcome.body)
         named = [v.move_id.name for v in period.voucher_ids if v.move_id.name in outcome.body]
         self.assertEqual(len(named), 10)
+
+    def test_the_close_queues_one_pending_voucher_per_document(self):
+        """The close creates the vouchers in bulk: each with its document, reference,
+        signed total (credit notes negative) and state, and the documents and the period
+        show it at once."""
+        invoice = self.sale("2025-01-03", amount=100.0)
+        refund = self.make_move("out_refund", "2025-01-04", [(25.0, self.tax_sale)])
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        Voucher = self.env["netvisor.voucher"]
+        by_move = {voucher.move_id: voucher for voucher in period.voucher_ids}
+        self.assertEqual(set(by_move), {invoice, refund})
+        for move, sign in ((invoice, 1), (refund, -1)):
+            voucher = by_move[move]
+            self.assertEqual(voucher.state, "pending")
+            self.assertEqual(voucher.company_id, self.company)
+            self.assertEqual(voucher.reference, Voucher._netvisor_reference(move.id))
+            self.assertAlmostEqual(voucher.amount_total, sign * move.amount_total)
+            self.assertEqual((move.netvisor_voucher_id, move.netvisor_state), (voucher, "pending"))
+        self.assertEqual((period.state, period.voucher_count), ("sending", 2))
+        self.assertAlmostEqual(period.amount_total, invoice.amount_total - refund.amount_total)
