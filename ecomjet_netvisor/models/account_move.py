@@ -142,11 +142,15 @@ class AccountMove(models.Model):
             sums[move_id][number, code, percent] += _amount(balance)
         result = {}
         reference_of = references or {}
-        new_reference = self.env["netvisor.voucher"]._netvisor_reference
+        prefix = self.env["netvisor.voucher"]._netvisor_reference_prefix()
+        classes = {}
         for move in self:
+            kind = (move.company_id.id, move.move_type)
+            if kind not in classes:
+                classes[kind] = move._netvisor_voucher_class()
             voucher = Voucher(
                 date=move.date,
-                voucher_class=move._netvisor_voucher_class(),
+                voucher_class=classes[kind],
                 lines=tuple(
                     VoucherLine(
                         amount=amount, account_number=number, vat_percent=pct, vat_code=code
@@ -155,7 +159,7 @@ class AccountMove(models.Model):
                     if amount
                 ),
                 description=move._netvisor_description(
-                    reference_of.get(move.id) or new_reference(move.id)
+                    reference_of.get(move.id) or f"{prefix}{move.id}"
                 ),
             )
             if move.id not in moves_with_problems:
