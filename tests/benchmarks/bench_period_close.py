@@ -32,7 +32,6 @@ import contextlib
 import datetime
 import os
 import re
-import signal
 import sys
 import time
 import uuid
@@ -43,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fault_campaign as campaign
+from fault_campaign import run_and_clean_up, say
 
 from dev import demo_data
 from netvisor_sandbox import seed
@@ -568,26 +568,8 @@ class Bench(campaign.Campaign):
         return 1 if self.failed else 0
 
 
-def say(text):
-    print(text, flush=True)
-
-
 def main(argv=None):
-    args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    bench = Bench(args)
-    try:
-        return bench.run()
-    except KeyboardInterrupt:
-        say("\nInterrupted: stopping what the benchmark started ...")
-        bench.failed = True
-        return 130
-    except Exception:
-        bench.failed = True  # keep the logs
-        raise
-    finally:
-        bench.cleanup()
+    return run_and_clean_up(Bench(parse_args(argv)))
 
 
 if __name__ == "__main__":

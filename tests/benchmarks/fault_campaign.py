@@ -873,21 +873,28 @@ def say(text):
     print(text, flush=True)
 
 
+def run_and_clean_up(runner):
+    """``runner.run()``; Ctrl-C, kill and errors all end in ``runner.cleanup()``, which
+    stops every process it started (its logs are kept when it failed)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return runner.run()
+    except KeyboardInterrupt:
+        say("\nInterrupted: stopping what was started ...")
+        runner.failed = True
+        return 130
+    except Exception:
+        runner.failed = True
+        raise
+    finally:
+        runner.cleanup()
+
+
 def main(argv=None):
     args = parse_args(argv)
     say(f"Fault campaign, seed {args.seed}")
-    # Ctrl-C and kill both end in cleanup(), which stops every process started here
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    campaign = Campaign(args)
-    try:
-        return campaign.run()
-    except KeyboardInterrupt:
-        say("\nInterrupted: stopping what the campaign started ...")
-        campaign.failed = True
-        return 130
-    finally:
-        campaign.cleanup()
+    return run_and_clean_up(Campaign(args))
 
 
 if __name__ == "__main__":
