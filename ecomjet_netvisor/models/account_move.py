@@ -21,6 +21,11 @@ def _amount(value):
     return Decimal(f"{value:.2f}")
 
 
+def _description(reference, name, partner_name):
+    """The reference first, so the voucher is found again in the ledger (DESIGN §5)."""
+    return " ".join(p for p in (reference, name, partner_name) if p)[:DESCRIPTION_LENGTH]
+
+
 def _percent(value):
     """A tax rate as the shortest exact Decimal (24.0 -> 24, 25.5 -> 25.5)."""
     number = Decimal(str(round(value, 4)))
@@ -71,11 +76,23 @@ class AccountMove(models.Model):
         """
         if not self:
             return {}, []
-        self.fetch(["name", "date", "move_type", "partner_id", "company_id", "state"])
-        self.partner_id.fetch(["name"])
-        Line = self.env["account.move.line"]
         # plain rows, not records: a month of 10,000 invoices has some 50,000 journal items,
-        # and reading each one's fields through the ORM cost most of the build
+        # and reading each field of each record through the ORM cost most of the build
+        self.flush_recordset(["name", "date", "move_type", "partner_id", "company_id", "state"])
+        self.env["res.partner"].flush_model(["name"])
+        heads = self.env.execute_query(
+            SQL(
+                """SELECT move.id, move.name, move.date, move.move_type, move.company_id,
+                          move.state, partner.name
+                     FROM account_move move
+                LEFT JOIN res_partner partner ON partner.id = move.partner_id
+                    WHERE move.id = ANY(%s)""",
+                list(self.ids),
+            )
+        )
+        order = {move_id: index for index, move_id in enumerate(self.ids)}
+        heads.sort(key=lambda head: order[head[0]])
+        Line = self.env["account.move.line"]
         Line.flush_model(["move_id", "account_id", "balance", "tax_ids", "tax_line_id"])
         taxes = Line._fields["tax_ids"]
         rows = self.env.execute_query(
@@ -94,22 +111,24 @@ class AccountMove(models.Model):
                 skip=SKIPPED_DISPLAY_TYPES,
             )
         )
-        Line.browse(row[0] for row in rows).tax_ids.fetch(
+        # the few taxes used, read once (not the tax_ids of every journal item)
+        self.env["account.tax"].browse({tax for row in rows for tax in row[6]}).fetch(
             ["name", "amount", "amount_type", "netvisor_vat_code", "sequence"]
         )
         maps = {}
-        for company in self.company_id:
+        for company in self.env["res.company"].browse({head[4] for head in heads}):
             maps.update(self.env["netvisor.account.map"]._netvisor_maps_by_account(company))
         # a document reset to draft or cancelled after the close must not be sent
-        problems = [("not_posted", m.name, m.name) for m in self if m.state != "posted"]
-        moves_with_problems = {m.id for m in self if m.state != "posted"}
-        moves = {move.id: (move, move.company_id.id) for move in self}
+        problems = [("not_posted", head[1], head[1]) for head in heads if head[5] != "posted"]
+        moves_with_problems = {head[0] for head in heads if head[5] != "posted"}
+        # {move id: (name, company id)}
+        moves = {head[0]: (head[1], head[4]) for head in heads}
         sums = defaultdict(lambda: defaultdict(Decimal))
         # the VAT of a line depends only on these facts: worked out once per combination
         # (a month of 10,000 invoices has a handful), not once per line
         vat_of, accounts = {}, {}
         for line_id, move_id, account_id, balance, is_tax, display_type, tax_ids in rows:
-            move, company_id = moves[move_id]
+            move_name, company_id = moves[move_id]
             if (account_id, company_id) not in accounts:
                 # an account's code is per company: read in the document's company
                 account = self.env["account.account"].browse(account_id)
@@ -122,9 +141,9 @@ class AccountMove(models.Model):
                 )
             account, mapping, found, number = accounts[account_id, company_id]
             if not mapping:
-                problem = ("unmapped", account.code, move.name)
+                problem = ("unmapped", account.code, move_name)
             elif not found:
-                problem = ("not_in_netvisor", number, move.name)
+                problem = ("not_in_netvisor", number, move_name)
             else:
                 facts = (account_id, company_id, is_tax, display_type, tuple(tax_ids))
                 if facts not in vat_of:
@@ -133,7 +152,7 @@ class AccountMove(models.Model):
                 problem = code is None and (
                     "tax_code",
                     Line.browse(line_id).tax_ids[:1].name,
-                    move.name,
+                    move_name,
                 )
             if problem:
                 problems.append(problem)
@@ -144,30 +163,31 @@ class AccountMove(models.Model):
         reference_of = references or {}
         prefix = self.env["netvisor.voucher"]._netvisor_reference_prefix()
         classes = {}
-        for move in self:
-            kind = (move.company_id.id, move.move_type)
+        Move = self.env["account.move"]
+        for move_id, name, date, move_type, company_id, _state, partner_name in heads:
+            kind = (company_id, move_type)
             if kind not in classes:
-                classes[kind] = move._netvisor_voucher_class()
+                classes[kind] = Move.browse(move_id)._netvisor_voucher_class()
             voucher = Voucher(
-                date=move.date,
+                date=date,
                 voucher_class=classes[kind],
                 lines=tuple(
                     VoucherLine(
                         amount=amount, account_number=number, vat_percent=pct, vat_code=code
                     )
-                    for (number, code, pct), amount in sums[move.id].items()
+                    for (number, code, pct), amount in sums[move_id].items()
                     if amount
                 ),
-                description=move._netvisor_description(
-                    reference_of.get(move.id) or f"{prefix}{move.id}"
+                description=_description(
+                    reference_of.get(move_id) or f"{prefix}{move_id}", name, partner_name
                 ),
             )
-            if move.id not in moves_with_problems:
+            if move_id not in moves_with_problems:
                 try:
                     vouchers.validate_voucher(voucher)
                 except errors.VoucherValidationError as error:
-                    problems.extend(("invalid", text, move.name) for text in error.problems)
-            result[move.id] = voucher
+                    problems.extend(("invalid", text, name) for text in error.problems)
+            result[move_id] = voucher
         return result, problems
 
     @api.model
@@ -222,7 +242,5 @@ class AccountMove(models.Model):
         return self.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
 
     def _netvisor_description(self, reference):
-        """The reference first, so the voucher is found again in the ledger (DESIGN §5)."""
         self.ensure_one()
-        parts = [reference, self.name, self.partner_id.name or ""]
-        return " ".join(p for p in parts if p)[:DESCRIPTION_LENGTH]
+        return _description(reference, self.name, self.partner_id.name)

@@ -148,6 +148,7 @@ class NetvisorPeriodClose(models.TransientModel):
         problems_of = defaultdict(list)
         for problem in problems:
             problems_of[problem[2]].append(problem)
+        new.fetch(["name"])  # only the name: reading a move's every column cost more
         for move in new:
             known[move.id] = (data[move.id], problems_of[move.name])
         return (
