@@ -6,13 +6,16 @@ they differ only in these facts (STYLE.md: "sales and purchases as data, not cop
 
 KINDS = {
     "sale": {
-        "move_types": ("out_invoice", "out_refund"),
+        # receipts are sales and purchases too, locked by the same lock date
+        "move_types": ("out_invoice", "out_refund", "out_receipt"),
+        "journal_type": "sale",
         "lock_field": "sale_lock_date",
         "voucher_class_field": "netvisor_sale_voucher_class",
         "default_voucher_class": "Myyntilasku",
     },
     "purchase": {
-        "move_types": ("in_invoice", "in_refund"),
+        "move_types": ("in_invoice", "in_refund", "in_receipt"),
+        "journal_type": "purchase",
         "lock_field": "purchase_lock_date",
         "voucher_class_field": "netvisor_purchase_voucher_class",
         "default_voucher_class": "Ostolasku",

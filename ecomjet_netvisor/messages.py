@@ -44,6 +44,12 @@ CATEGORY_TEXTS = {
 TEXTS |= {
     "NOT_POSTED": lambda env, name: env._("%s is no longer posted in Odoo; it is not sent.", name),
     "TAX_CODE": lambda env, tax: env._("The tax %s has no Netvisor VAT code.", tax),
+    "FIXED_TAX": lambda env, tax: env._(
+        "The tax %s is a fixed amount, but a Netvisor VAT code needs a percentage. Use a "
+        "percentage tax on the line, or give the fixed tax the code NONE and book its "
+        "amount as a line of its own.",
+        tax,
+    ),
     "ACCOUNT": lambda env, number: env._("Account: %s", number),
     "ACCOUNT_REFUSED": lambda env, number: env._(
         "Netvisor's chart of accounts has no account %s: correct the mapping.", number

@@ -2,18 +2,21 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .. import messages
 from ..kinds import KIND_OF_MOVE_TYPE, KINDS
 from ..netvisor import Voucher, VoucherLine, errors, vat, vouchers
-from .netvisor_voucher import VOUCHER_STATES
+from .netvisor_voucher import MAY_BE_IN_NETVISOR, VOUCHER_STATES
 
 #: Journal items that carry no VAT code of their own in Netvisor.
 NO_VAT_DISPLAY_TYPES = ("tax", "non_deductible_tax", "payment_term")
 SKIPPED_DISPLAY_TYPES = ("line_section", "line_subsection", "line_note")
 NO_VAT_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
 DESCRIPTION_LENGTH = 100
+#: What _netvisor_vat answers for a line whose only VAT-coded tax is not a percentage.
+FIXED_TAX = "fixed"
 
 
 def _amount(value):
@@ -61,6 +64,90 @@ class AccountMove(models.Model):
             move.netvisor_voucher_id = voucher
             move.netvisor_state = voucher.state or "not_sent"
 
+    def write(self, vals):
+        """What Netvisor holds never drifts silently from Odoo. A posted document whose
+        voucher is in Netvisor may be changed only where Odoo allows it (a lowered lock
+        date, a lock exception): its voucher becomes *To correct*, and the sender
+        invalidates the old voucher in Netvisor before it sends the new content. While
+        Netvisor's state is unknown (sending, uncertain, to check) it cannot be changed.
+        A document whose voucher never reached Netvisor gets its voucher cancelled, so
+        that the period can still become Sent."""
+        leaving = "state" in vals and vals["state"] != "posted"
+        changing = self.env["netvisor.voucher"]
+        unsent = self.env["netvisor.voucher"]
+        if leaving or "date" in vals:
+            changing = self._netvisor_vouchers_changed(vals)
+        if leaving:
+            unsent = self.filtered(lambda m: m.state == "posted").netvisor_voucher_id.filtered(
+                lambda v: v.state in ("pending", "failed")
+            )
+        result = super().write(vals)
+        changing.filtered(lambda v: v.state == "sent")._netvisor_mark_to_correct()
+        if unsent:
+            unsent._netvisor_write({"state": "cancelled"})
+            for voucher in unsent:
+                voucher.period_id.message_post(
+                    body=self.env._(
+                        "%s was reset to draft or cancelled before it reached Netvisor: its "
+                        "voucher is cancelled and will not be sent.",
+                        voucher.move_id.name,
+                    )
+                )
+        return result
+
+    def _netvisor_vouchers_changed(self, vals):
+        """The vouchers in Netvisor of the posted documents this write changes; refuses
+        while Netvisor's state of one is unknown."""
+        changed = self.env["netvisor.voucher"]
+        for move in self.filtered(lambda m: m.state == "posted"):
+            voucher = move.netvisor_voucher_id
+            if voucher.state not in MAY_BE_IN_NETVISOR:
+                continue
+            if "date" in vals and "state" not in vals:
+                if fields.Date.to_date(vals["date"]) == move.date:
+                    continue
+            if voucher.state in ("sent", "to_correct"):
+                changed |= voucher
+                continue
+            raise UserError(
+                self.env._(
+                    "%(move)s may be in Netvisor already (voucher %(reference)s, %(state)s): "
+                    "it cannot be changed until Odoo knows what Netvisor holds. Wait until "
+                    "the voucher is Sent, or use Resend on its period.",
+                    move=move.name,
+                    reference=voucher.reference,
+                    state=dict(voucher._fields["state"]._description_selection(self.env))[
+                        voucher.state
+                    ],
+                )
+            )
+        return changed
+
+    def _post(self, soft=True):
+        self._netvisor_wait_for_close()
+        posted = super()._post(soft)
+        # a corrected document posted again: its sender invalidates and sends now
+        correcting = posted.netvisor_voucher_id.filtered(lambda v: v.state == "to_correct")
+        for company in correcting.company_id:
+            company._netvisor_sender_cron()._trigger()
+        return posted
+
+    def _netvisor_wait_for_close(self):
+        """A document posted while its period is being closed must be in that period, or
+        dated after it. Posting holds its company's row FOR SHARE until this transaction
+        ends, and the close takes it FOR NO KEY UPDATE: a close waits for the postings in
+        progress, then looks for them with a fresh snapshot (the wizard's
+        ``_check_posted_meanwhile``). A posting that comes after a close has changed the
+        lock date fails here with a serialization error (Odoo's transactions are
+        REPEATABLE READ), and Odoo's retry then meets the new lock date."""
+        journals = ("sale", "purchase")
+        companies = self.filtered(lambda move: move.journal_id.type in journals).company_id
+        roots = companies.sudo().root_id.filtered("netvisor_enabled")
+        if roots:
+            self.env.cr.execute(
+                "SELECT id FROM res_company WHERE id = ANY(%s) FOR SHARE", [roots.ids]
+            )
+
     # ------------------------------------------------------------------ move -> voucher data
 
     def _netvisor_voucher_data(self, references=None):
@@ -69,7 +156,7 @@ class AccountMove(models.Model):
         ``references``: {move id: reference} of existing vouchers (default: a new one).
         Returns ({move id: Voucher}, problems) where problems is a list of
         (kind, key, move name) triples: kind 'unmapped' (key: account code),
-        'not_in_netvisor' (key: account code), 'tax_code' (key: tax name),
+        'not_in_netvisor' (key: account code), 'tax_code' and 'fixed_tax' (key: tax name),
         'not_posted' (key: move name) or 'invalid' (key: the connector's text).
         Vouchers are validated here (for the close wizard's checks); the sender builds the
         XML from them once, which validates again only what it sends.
@@ -92,6 +179,11 @@ class AccountMove(models.Model):
         )
         order = {move_id: index for index, move_id in enumerate(self.ids)}
         heads.sort(key=lambda head: order[head[0]])
+        # a branch's documents are booked in its root company's organisation, with the
+        # root's mapping and voucher types (the chart is shared)
+        companies = self.env["res.company"].sudo().browse({head[4] for head in heads})
+        root_of = {company.id: company.root_id.id for company in companies}
+        heads = [(*head[:4], root_of[head[4]], *head[5:]) for head in heads]
         Line = self.env["account.move.line"]
         Line.flush_model(["move_id", "account_id", "balance", "tax_ids", "tax_line_id"])
         taxes = Line._fields["tax_ids"]
@@ -149,11 +241,17 @@ class AccountMove(models.Model):
                 if facts not in vat_of:
                     vat_of[facts] = self._netvisor_vat(Line.browse(line_id), account, mapping)
                 code, percent = vat_of[facts]
-                problem = code is None and (
-                    "tax_code",
-                    Line.browse(line_id).tax_ids[:1].name,
-                    move_name,
-                )
+                problem = False
+                if code in (None, FIXED_TAX):
+                    # name the tax to fix: a group's child, not the group (its form has no
+                    # VAT code to give)
+                    taxes = Line.browse(line_id).tax_ids.flatten_taxes_hierarchy()
+                    if code is None:
+                        tax = taxes.filtered(lambda t: not t.netvisor_vat_code)[:1]
+                        problem = ("tax_code", tax.name, move_name)
+                    else:
+                        tax = taxes.filtered("netvisor_vat_code")[:1]
+                        problem = ("fixed_tax", tax.name, move_name)
             if problem:
                 problems.append(problem)
                 moves_with_problems.add(move_id)
@@ -182,7 +280,9 @@ class AccountMove(models.Model):
                     reference_of.get(move_id) or f"{prefix}{move_id}", name, partner_name
                 ),
             )
-            if move_id not in moves_with_problems:
+            # a 0 € document has no lines: not a problem, the close skips it (and the
+            # sender's own validation refuses it should it ever be asked to send it)
+            if move_id not in moves_with_problems and voucher.lines:
                 try:
                     vouchers.validate_voucher(voucher)
                 except errors.VoucherValidationError as error:
@@ -203,6 +303,8 @@ class AccountMove(models.Model):
                 ]
             elif kind == "tax_code":
                 texts[move_name].append(messages.text(env, "TAX_CODE", key))
+            elif kind == "fixed_tax":
+                texts[move_name].append(messages.text(env, "FIXED_TAX", key))
             elif kind == "not_posted":
                 texts[move_name].append(messages.text(env, "NOT_POSTED", key))
             else:
@@ -218,7 +320,8 @@ class AccountMove(models.Model):
             or account.account_type in NO_VAT_ACCOUNT_TYPES
         ):
             return "NONE", Decimal(0)
-        taxes = line.tax_ids.sorted("sequence")
+        # a group tax books through its children: their codes and rates count
+        taxes = line.tax_ids.flatten_taxes_hierarchy().sorted("sequence")
         percent_tax = taxes.filtered(lambda t: t.amount_type == "percent")[:1]
         percent = _percent(percent_tax.amount) if percent_tax else Decimal(0)
         if mapping.vat_code != "auto":
@@ -232,6 +335,10 @@ class AccountMove(models.Model):
             code = coded.netvisor_vat_code
             if coded.amount_type == "percent":
                 percent = _percent(coded.amount)
+            elif code != "NONE" and not percent_tax:
+                # a fixed amount (or a price-included division) has no rate Netvisor
+                # could book the line's VAT with: refused, never sent at a wrong 0 %
+                return FIXED_TAX, None
         if vat.VAT_CODES.get(code) and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
             percent = Decimal(0)
         return code, percent
@@ -239,7 +346,8 @@ class AccountMove(models.Model):
     def _netvisor_voucher_class(self):
         self.ensure_one()
         facts = KINDS[KIND_OF_MOVE_TYPE[self.move_type]]
-        return self.company_id[facts["voucher_class_field"]] or facts["default_voucher_class"]
+        company = self.company_id.sudo().root_id  # a branch books with its root company
+        return company[facts["voucher_class_field"]] or facts["default_voucher_class"]
 
     def _netvisor_description(self, reference):
         self.ensure_one()

@@ -3,10 +3,12 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..kinds import KIND_OF_MOVE_TYPE
 from ..netvisor import errors
 from .account_tax import NETVISOR_VAT_CODES
 
-INVOICE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
+#: The document types the close sends (invoices, credit notes, receipts).
+INVOICE_TYPES = tuple(KIND_OF_MOVE_TYPE)
 
 
 class NetvisorAccountMap(models.Model):
@@ -50,7 +52,8 @@ class NetvisorAccountMap(models.Model):
         self.check_access("create")
         company = self.env.company
         try:
-            chart = company._netvisor_client(require_enabled=False).get_account_list()
+            with company._netvisor_connection(require_enabled=False) as client:
+                chart = client.get_account_list()
         except errors.NetvisorError as error:
             raise UserError(company._netvisor_error_text(error)) from None
         names = {
@@ -107,16 +110,21 @@ class NetvisorAccountMap(models.Model):
 
     @api.model
     def _netvisor_unmapped_used_account_ids(self, company):
-        """Accounts on posted invoices and bills of the company that have no mapping."""
+        """Accounts on posted invoices and bills of the company (and of its branches, sent
+        with it) that have no mapping."""
         mapped = self.search([("company_id", "=", company.id)]).account_id
-        groups = self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "in", INVOICE_TYPES),
-                ("account_id", "not in", mapped.ids),
-                ("display_type", "not in", ("line_section", "line_note")),
-            ],
-            ["account_id"],
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "child_of", company.id),
+                    ("parent_state", "=", "posted"),
+                    ("move_id.move_type", "in", INVOICE_TYPES),
+                    ("account_id", "not in", mapped.ids),
+                    ("display_type", "not in", ("line_section", "line_note")),
+                ],
+                ["account_id"],
+            )
         )
         return [account.id for (account,) in groups]

@@ -14,12 +14,10 @@ from .. import messages
 from ..kinds import KINDS
 from ..netvisor.client import CONNECT_TIMEOUT
 from .netvisor_voucher import CONTINUE, MAY_BE_IN_NETVISOR, TO_SEND, Step, _commit
-from .res_company import CLIENT_RETRIES
+from .res_company import CLIENT_RETRIES, SEND_LOCK_NAMESPACE
 
 _logger = logging.getLogger(__name__)
 
-#: First key of the two-key PostgreSQL advisory lock that serialises sending per company.
-SEND_LOCK_NAMESPACE = 0x4E560001
 SEND_BATCH = 200
 #: The client's read timeout unless the cron's time limit asks for less (API.md §7).
 READ_TIMEOUT_PARAM = "ecomjet_netvisor.read_timeout"
@@ -126,12 +124,13 @@ class NetvisorPeriod(models.Model):
             total = sum(states.values())
             period.voucher_count = total
             period.sent_count = states.get("sent", 0)
+            done = period.sent_count + states.get("skipped", 0)
             period.failed_count = states.get("failed", 0) + states.get("to_check", 0)
             period.uncertain_count = states.get("uncertain", 0) + states.get("sending", 0)
             period.amount_total = totals.get(period, 0.0)
             if not total:
                 period.state = "empty"
-            elif period.sent_count == total:
+            elif done == total:
                 period.state = "sent"
             elif any(states.get(state) for state in TO_SEND):
                 period.state = "sending"
@@ -220,8 +219,19 @@ class NetvisorPeriod(models.Model):
             company = period.company_id.sudo()
             if company[lock_field] == period.date_to:
                 company[lock_field] = period.previous_lock_date
+        moves = self.voucher_ids.move_id
         self.unlink()
-        return {"type": "ir.actions.act_window_close"}
+        # the vouchers went with a database cascade, which recomputes nothing: without
+        # this, the documents would still say "Pending" for a period that is gone
+        Move = self.env["account.move"]
+        moves.invalidate_recordset(["netvisor_voucher_ids"])
+        for name in ("netvisor_voucher_id", "netvisor_state"):
+            self.env.add_to_compute(Move._fields[name], moves)
+        moves.flush_recordset(["netvisor_voucher_id", "netvisor_state"])
+        # back to the list: the period shown a moment ago no longer exists
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "ecomjet_netvisor.action_netvisor_period"
+        )
 
     # ------------------------------------------------------------------ the sender's loop
 
@@ -312,13 +322,19 @@ class NetvisorPeriod(models.Model):
     @api.model
     def _netvisor_due_domain(self):
         """Vouchers the sender works on now: pending, left in Sending by a stopped worker,
-        and uncertain ones whose earlier request can no longer land."""
+        uncertain ones whose earlier request can no longer land, and the ones to correct
+        whose document is posted again or cancelled."""
         now = fields.Datetime.now()
         return [
             "|",
             ("state", "in", ("pending", "sending")),
             "&",
+            "|",
             ("state", "=", "uncertain"),
+            # changed after sending, and no longer being edited
+            "&",
+            ("state", "=", "to_correct"),
+            ("move_id.state", "!=", "draft"),
             "|",
             ("lookup_after", "=", False),
             ("lookup_after", "<=", now),

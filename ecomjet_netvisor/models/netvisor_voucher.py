@@ -26,15 +26,20 @@ VOUCHER_STATES = [
     ("pending", "Pending"),
     ("sending", "Sending"),
     ("sent", "Sent"),
+    # a 0 € document: Netvisor takes no voucher without lines, so there is nothing to send
+    ("skipped", "Nothing to send"),
     ("failed", "Failed"),
     ("uncertain", "Uncertain"),
     ("to_check", "To check"),
+    # in Netvisor, but its document was changed in Odoo since: the old voucher is
+    # invalidated in Netvisor, then the new content is sent (never both valid)
+    ("to_correct", "To correct"),
     ("cancelled", "Cancelled"),
 ]
 #: States of a voucher that is, or may be, in Netvisor: never deleted, never sent blind.
-MAY_BE_IN_NETVISOR = ("sending", "sent", "uncertain", "to_check")
+MAY_BE_IN_NETVISOR = ("sending", "sent", "uncertain", "to_check", "to_correct")
 #: States the sender works on without anybody asking.
-TO_SEND = ("pending", "sending", "uncertain")
+TO_SEND = ("pending", "sending", "uncertain", "to_correct")
 #: POSTs of one voucher that Netvisor answered "not stored, try later" before it waits
 #: for a person (maintenance, not reachable).
 MAX_TRANSIENT_ATTEMPTS = 5
@@ -107,6 +112,16 @@ class NetvisorVoucher(models.Model):
         "voucher is looked up in Netvisor's ledger then, before anything is sent again.",
     )
     sent_on = fields.Datetime(readonly=True)
+    corrections = fields.Integer(
+        readonly=True, copy=False, help="Times the document was changed after sending."
+    )
+    replaced_keys = fields.Char(
+        "Invalidated in Netvisor",
+        readonly=True,
+        copy=False,
+        help="Netvisor keys of this document's earlier vouchers, invalidated when the "
+        "document was corrected.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(currency_field="currency_id")
 
@@ -333,7 +348,11 @@ class NetvisorVoucher(models.Model):
         batch read it (the sender holds the company's lock: nobody else moves it).
         """
         self.ensure_one()
-        if state in ("sending", "uncertain"):
+        if state == "to_correct":
+            step = self._netvisor_replace(client)
+            if step is not None:
+                return step
+        elif state in ("sending", "uncertain"):
             try:
                 step = self._netvisor_resolve(client)
             except errors.NetvisorError as error:
@@ -357,6 +376,77 @@ class NetvisorVoucher(models.Model):
             return self._netvisor_post_failed(error)
         self._netvisor_mark_sent(key)
         return CONTINUE
+
+    def _netvisor_correction_reference(self):
+        """The reference the corrected content is sent with: a new one, so that a lookup
+        never mistakes the old (invalidated) voucher for the new."""
+        return f"{self._netvisor_reference(self.move_id.id)}-{self.corrections + 1}"
+
+    def _netvisor_mark_to_correct(self):
+        """The document changed after it reached Netvisor (a lowered lock date)."""
+        self._netvisor_write(
+            {"state": "to_correct", "lookup_after": False, "error_category": False}
+        )
+        for voucher in self:
+            text = voucher.env._(
+                "%(move)s was changed after it reached Netvisor as voucher %(key)s. Once it "
+                "is posted again (or cancelled), Odoo invalidates voucher %(key)s in "
+                "Netvisor and sends the new content: Netvisor never holds both.",
+                move=voucher.move_id.name,
+                key=voucher.netvisor_key,
+            )
+            voucher.move_id.message_post(body=text)
+            voucher.period_id.message_post(body=text)
+
+    def _netvisor_replace(self, client):
+        """Invalidate the voucher Netvisor holds for a changed document; None when the new
+        content is to be sent now, else the Step. Invalidating is the same whether done
+        once or twice, so an uncertain answer is simply tried again later."""
+        move = self.move_id
+        if move.state == "draft":
+            return CONTINUE  # still being edited: nothing to do yet
+        old_key = self.netvisor_key
+        comment = self.env._("Corrected in Odoo: %s", move.name)[:255]
+        try:
+            client.invalidate_vouchers([old_key], comment=comment)
+        except errors.NetvisorError as error:
+            again = self._netvisor_retry_time()
+            text = self.company_id._netvisor_error_text(error)
+            self._netvisor_write(
+                {"error_category": error.category, "error_message": text, "lookup_after": again}
+            )
+            if error.stops_company:
+                return Step(stop=True)
+            return Step(pause_until=again) if error.retryable or error.may_be_stored else CONTINUE
+        keys = ", ".join(filter(None, [self.replaced_keys, old_key]))
+        values = {
+            "replaced_keys": keys,
+            "netvisor_key": False,
+            "corrections": self.corrections + 1,
+            "error_category": False,
+            "error_message": False,
+            "lookup_after": False,
+        }
+        if move.state == "cancel":
+            self._netvisor_write({**values, "state": "cancelled"})
+            text = self.env._(
+                "Voucher %(key)s of %(move)s, cancelled in Odoo, was invalidated in Netvisor.",
+                key=old_key,
+                move=move.name,
+            )
+        else:
+            values.update(state="pending", reference=self._netvisor_correction_reference())
+            self._netvisor_write(values)
+            text = self.env._(
+                "Voucher %(key)s of %(move)s was invalidated in Netvisor; the corrected "
+                "content is sent now.",
+                key=old_key,
+                move=move.name,
+            )
+        move.message_post(body=text)
+        self.period_id.message_post(body=text)
+        _commit(self.env)
+        return CONTINUE if move.state == "cancel" else None
 
     def _netvisor_post_failed(self, error):
         """The one table from the connector's classification to the voucher's next state."""
@@ -428,7 +518,12 @@ class NetvisorVoucher(models.Model):
         ``deadline``: a callable saying whether one more request still fits in this run.
         """
         data, problems = self.move_id._netvisor_voucher_data(
-            {voucher.move_id.id: voucher.reference for voucher in self}
+            {
+                voucher.move_id.id: voucher._netvisor_correction_reference()
+                if voucher.state == "to_correct"
+                else voucher.reference
+                for voucher in self
+            }
         )
         problems_of = {}
         for problem in problems:

@@ -25,7 +25,8 @@ class NetvisorVoucherType(models.Model):
         """Replace the company's cached voucher types with Netvisor's current list."""
         self.check_access("create")
         try:
-            answer = company._netvisor_client(require_enabled=False).get_voucher_types()
+            with company._netvisor_connection(require_enabled=False) as client:
+                answer = client.get_voucher_types()
         except errors.NetvisorError as error:
             raise UserError(company._netvisor_error_text(error)) from None
         self.search([("company_id", "=", company.id)]).unlink()

@@ -1,11 +1,13 @@
 import re
 import threading
+from contextlib import closing, contextmanager
 
-from odoo import SUPERUSER_ID, fields, models, tools
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, api, fields, models, sql_db, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import messages
 from ..netvisor import Credentials, NetvisorClient, errors
+from ..netvisor import client as connector
 
 NETVISOR_URLS = {
     "production": "https://integration.netvisor.fi",
@@ -29,6 +31,10 @@ _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
 #: The xmlid (module ecomjet_netvisor) of each company's own sender cron.
 SENDER_CRON_XMLID = "ir_cron_netvisor_send_company_%s"
+#: The PostgreSQL advisory lock namespace of "one Netvisor request at a time per company"
+#: (key: the company id), held by the sender for its run and by a user's call for its
+#: transaction.
+SEND_LOCK_NAMESPACE = 0x4E560001
 #: Retries inside the client of a request that surely stored nothing (the sender's
 #: time budget counts them).
 CLIENT_RETRIES = 1
@@ -74,12 +80,71 @@ class ResCompany(models.Model):
         help="No request goes to Netvisor for this company before this time: Netvisor was "
         "away, or an earlier request may still be running there.",
     )
+    netvisor_neutralized = fields.Boolean(
+        "Neutralized copy",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Set when the database was neutralized (data/neutralize.sql): nothing is sent "
+        "until the API key is entered again.",
+    )
     netvisor_mac_algorithm = fields.Selection(
         [("HMACSHA256", "HMAC-SHA256"), ("SHA256", "SHA-256 (legacy)")],
         string="MAC algorithm",
         default="HMACSHA256",
         groups="base.group_system",
     )
+
+    @api.constrains(
+        "netvisor_environment",
+        "netvisor_custom_url",
+        "netvisor_customer_id",
+        "netvisor_customer_key",
+        "netvisor_partner_id",
+        "netvisor_partner_key",
+        "netvisor_organisation_id",
+    )
+    def _check_netvisor_settings(self):
+        """Refuse, when saved, a setting that could not be sent: the error names the setting,
+        never its value (a key pasted with a stray character must not travel back)."""
+        for company in self.sudo():
+            problems = []
+            if company.netvisor_environment == "custom" and company.netvisor_custom_url:
+                try:
+                    connector.check_base_url(company._netvisor_base_url())
+                except ValueError:
+                    problems.append(
+                        self.env._(
+                            "The Netvisor custom URL is not valid. Use an address such as "
+                            "https://netvisor.example.fi or https://host:port (port 1 to "
+                            "65535), without spaces or accented letters; plain http only for "
+                            "this machine."
+                        )
+                    )
+            for name in ("customer_id", "partner_id", "organisation_id", *connector.KEY_FIELDS):
+                value = (company[f"netvisor_{name}"] or "").strip()
+                if not value:
+                    continue
+                try:
+                    connector.check_setting(name, value)
+                except ValueError:
+                    label = company._fields[f"netvisor_{name}"]._description_string(self.env)
+                    problems.append(
+                        self.env._(
+                            "The Netvisor setting %s contains a character Netvisor cannot "
+                            "receive (such as an accented letter or a line break). Copy it "
+                            "again from Netvisor.",
+                            label,
+                        )
+                    )
+            if problems:
+                raise ValidationError("\n".join(problems))
+
+    def write(self, vals):
+        # a neutralized copy sends again only once someone has entered an API key in it
+        if vals.get("netvisor_customer_key"):
+            vals = {**vals, "netvisor_neutralized": False}
+        return super().write(vals)
 
     def _netvisor_sender_cron(self):
         """The company's own sender cron, created on first use.
@@ -165,6 +230,15 @@ class ResCompany(models.Model):
             problems.append(
                 self.env._("The Netvisor integration is not enabled for %s.", self.name)
             )
+        if self.sudo().netvisor_neutralized:
+            problems.append(
+                self.env._(
+                    "This database is a neutralized copy: nothing is sent to Netvisor from "
+                    "it until the API key of %s is entered again in Settings > General "
+                    "Settings > Integrations > Netvisor.",
+                    self.name,
+                )
+            )
         missing = [label for key, label in labels.items() if not settings[key]]
         if missing:
             problems.append(
@@ -193,6 +267,11 @@ class ResCompany(models.Model):
         ``timeout``: the read timeout in seconds (default: the connector's, API.md §7).
         """
         self.ensure_one()
+        if not self.env.is_superuser() and self not in self.env.user.company_ids:
+            # a company id passed over RPC must not borrow another company's keys
+            raise AccessError(
+                self.env._("You cannot use the Netvisor connection of %s.", self.name)
+            )
         problems = self._netvisor_problems(require_enabled)
         if problems:
             raise UserError("\n".join(problems))
@@ -213,6 +292,31 @@ class ResCompany(models.Model):
             client = NetvisorClient(credentials, max_retries=CLIENT_RETRIES, **options)
             _CLIENTS[key] = (fingerprint, client)
             return client
+
+    @contextmanager
+    def _netvisor_connection(self, require_enabled=True):
+        """The company's client for a user's call (test connection, fetches, the close's
+        checks), while holding the sender's lock: Netvisor takes one request at a time per
+        company, so the call is refused while the sender, or another user's call, runs.
+
+        The lock is taken on a connection of its own and released before it is closed, so
+        it never outlives the call, whatever happens to the user's transaction."""
+        client = self._netvisor_client(require_enabled)
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (SEND_LOCK_NAMESPACE, self.id))
+            if not cr.fetchone()[0]:
+                raise UserError(
+                    self.env._(
+                        "Odoo is talking to Netvisor for %s right now (sending vouchers or "
+                        "another user's request), and Netvisor takes one request at a time "
+                        "per company. Nothing was asked from Netvisor: try again in a moment.",
+                        self.name,
+                    )
+                )
+            try:
+                yield client
+            finally:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", (SEND_LOCK_NAMESPACE, self.id))
 
     def _netvisor_config_error(self):
         """The company's settings error in this environment's language (False: none)."""
@@ -248,9 +352,9 @@ class ResCompany(models.Model):
         """Ask Netvisor for its accounting periods and show what it answered."""
         self.ensure_one()
         self.env["netvisor.account.map"].check_access("write")
-        client = self._netvisor_client(require_enabled=False)
         try:
-            info = client.get_accounting_periods()
+            with self._netvisor_connection(require_enabled=False) as client:
+                info = client.get_accounting_periods()
         except errors.NetvisorError as error:
             return self._netvisor_notification(
                 self.env._("Netvisor connection failed"),

@@ -118,27 +118,44 @@ class Credentials:
 
     def __post_init__(self):
         object.__setattr__(self, "base_url", (self.base_url or "").rstrip("/"))
-        parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("Netvisor base URL must be an http(s) URL with a host")
-        if parts.username or parts.password or parts.query or parts.fragment:
-            raise ValueError("Netvisor base URL must not contain credentials, query or fragment")
-        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-            raise ValueError("Netvisor base URL must use https (plain http only for loopback)")
-        if not _valid_port(parts) or not _requestable(self.base_url):
-            raise ValueError("Netvisor base URL is not a valid URL (check the host and port)")
-        for name in ("sender", "customer_id", "partner_id", "organisation_id"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not _HEADER_SAFE.fullmatch(value):
-                raise ValueError(f"Netvisor {name} must be non-empty printable ASCII")
-        for name in ("customer_key", "partner_key"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value or not _is_latin1(value):
-                raise ValueError(f"Netvisor {name} must be non-empty Latin-1 text")
+        check_base_url(self.base_url)
+        for name in HEADER_FIELDS:
+            check_setting(name, getattr(self, name))
         if self.language not in LANGUAGES:
             raise ValueError(f"Netvisor language must be one of {', '.join(LANGUAGES)}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"Netvisor MAC algorithm must be one of {', '.join(ALGORITHMS)}")
+
+
+#: Settings sent in request headers as they are (printable ASCII) ...
+HEADER_FIELDS = ("sender", "customer_id", "partner_id", "organisation_id")
+#: ... and the keys, which only enter the Latin-1 MAC.
+KEY_FIELDS = ("customer_key", "partner_key")
+
+
+def check_base_url(base_url):
+    """Raise ValueError (never echoing the value) unless ``base_url`` can be requested."""
+    if not isinstance(base_url, str) or not base_url.isascii():
+        raise ValueError("Netvisor base URL must be plain ASCII (no spaces or accents)")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("Netvisor base URL must be an http(s) URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("Netvisor base URL must not contain credentials, query or fragment")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError("Netvisor base URL must use https (plain http only for loopback)")
+    if not _valid_port(parts) or not _requestable(base_url):
+        raise ValueError("Netvisor base URL is not a valid URL (check the host and port)")
+
+
+def check_setting(name, value):
+    """Raise ValueError (never echoing the value) unless the header value or key ``name``
+    can be sent: ``HEADER_FIELDS`` printable ASCII, ``KEY_FIELDS`` Latin-1; non-empty."""
+    if name in KEY_FIELDS:
+        if not isinstance(value, str) or not value or not _is_latin1(value):
+            raise ValueError(f"Netvisor {name} must be non-empty Latin-1 text")
+    elif not isinstance(value, str) or not _HEADER_SAFE.fullmatch(value):
+        raise ValueError(f"Netvisor {name} must be non-empty printable ASCII")
 
 
 def _valid_port(parts):

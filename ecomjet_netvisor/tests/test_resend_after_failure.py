@@ -106,14 +106,21 @@ class TestResendAfterFailure(NetvisorCommon):
         self.assertFalse(self.ledger())
 
     def test_document_reset_to_draft_after_the_close_is_not_sent(self):
+        """Reset to draft before it reached Netvisor: its voucher is cancelled and the
+        period still becomes Sent (before: failed for ever, the period with it)."""
         invoice = self.sale("2025-01-03")
+        other = self.sale("2025-01-04")
         period = self.close("sale", "2025-01-01", "2025-01-31")
         self.company.sale_lock_date = False  # an administrator lifts the lock ...
         invoice.button_draft()  # ... and someone edits the invoice
+        voucher = period.voucher_ids.filtered(lambda v: v.move_id == invoice)
+        self.assertEqual(voucher.state, "cancelled")
+        self.assertEqual(invoice.netvisor_state, "not_sent")
         self.send()
-        self.assertEqual(period.voucher_ids.state, "failed")
-        self.assertIn("no longer posted", period.voucher_ids.error_message)
-        self.assertFalse(self.ledger())
+        self.assertEqual(other.netvisor_state, "sent")
+        self.assertEqual(period.state, "sent")
+        self.assertEqual(len(self.ledger()), 1)
+        self.assertTrue(any(invoice.name in body for body in period.message_ids.mapped("body")))
 
     def test_period_locked_in_netvisor_after_the_close(self):
         """Netvisor's PERIOD_LOCK fails the voucher with a plain explanation; once the period

@@ -102,6 +102,29 @@ class TestSettingsConnection(NetvisorCommon):
         self.assertEqual(period.voucher_ids.error_category, "CONFIGURATION")
         self.assertFalse(self.ledger())
 
+    def test_neutralized_copy_stays_silent_until_an_api_key_is_entered_again(self):
+        """Ticking Netvisor back on in a neutralized copy must not reach the production books
+        with the copied keys (before: it sent at once); entering an API key again does."""
+        self.sale("2025-01-03")
+        self.env.flush_all()
+        self.env.cr.execute((Path(__file__).parents[1] / "data" / "neutralize.sql").read_text())
+        self.env.invalidate_all()
+        self.assertFalse(self.company.netvisor_customer_key)
+        self.company.netvisor_enabled = True
+        period = self.close_wizard("sale", "2025-01-01", "2025-01-31")
+        self.assertIn("neutralized copy", period.problems)
+        self.company.write(
+            {
+                "netvisor_customer_key": seed.COMPANY_A.customer_key,
+                "netvisor_partner_key": seed.PARTNER_KEY,
+            }
+        )
+        self.assertFalse(self.company.netvisor_neutralized)
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        self.assertEqual(period.voucher_ids.state, "sent")
+        self.assertEqual(len(self.ledger()), 1)
+
     def test_partner_identifiers_may_come_from_the_server_configuration(self):
         """The integrator's partner ID and key can live in odoo.conf instead of the database."""
         self.company.write({"netvisor_partner_id": False, "netvisor_partner_key": False})

@@ -1,7 +1,8 @@
 from collections import defaultdict
+from contextlib import closing
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import date_utils
@@ -85,8 +86,10 @@ class NetvisorPeriodClose(models.TransientModel):
 
     @api.model
     def _unsent_domain(self, company, kind):
+        # a branch shares its company's lock dates, chart and Netvisor organisation: its
+        # documents are sent with the company's period
         domain = [
-            ("company_id", "=", company.id),
+            ("company_id", "child_of", company.id),
             ("move_type", "in", KINDS[kind]["move_types"]),
             ("state", "=", "posted"),
             ("netvisor_voucher_id", "=", False),
@@ -96,23 +99,32 @@ class NetvisorPeriodClose(models.TransientModel):
         return domain
 
     def _moves_to_send(self):
+        """As superuser: the branches' documents go with the period even when the user's
+        company switcher shows only this company (Odoo locks them all the same)."""
         self.ensure_one()
-        return self.env["account.move"].search(
-            [
-                *self._unsent_domain(self.company_id, self.kind),
-                ("date", ">=", self.date_from),
-                ("date", "<=", self.date_to),
-            ],
-            order="date, id",
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    *self._unsent_domain(self.company_id, self.kind),
+                    ("date", ">=", self.date_from),
+                    ("date", "<=", self.date_to),
+                ],
+                order="date, id",
+            )
         )
 
     @api.depends("company_id", "kind", "date_from", "date_to")
     def _compute_checks(self):
         for wizard in self:
             ready = wizard.company_id and wizard.kind and wizard.date_from and wizard.date_to
+            built = {}
             wizard.move_count = ready and len(wizard._moves_to_send())
-            wizard.problems = ready and "\n\n".join(wizard._check_problems(remote=False))
-            wizard.warning_message = ready and wizard._draft_warning()
+            wizard.problems = ready and "\n\n".join(
+                wizard._check_problems(remote=False, built=built)
+            )
+            wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
 
     # ------------------------------------------------------------------ checks
@@ -130,6 +142,7 @@ class NetvisorPeriodClose(models.TransientModel):
         problems = list(company._netvisor_problems())
         problems += self._check_sequence()
         problems += self._check_outside()
+        problems += self._check_branches()
         moves = self._moves_to_send()
         built, build_problems = self._build(moves, {} if built is None else built)
         remote_problems = []
@@ -230,9 +243,51 @@ class NetvisorPeriodClose(models.TransientModel):
         message = messages.text(self.env, messages.OUTSIDE_PERIOD)
         return ["\n".join([message, *lines])]
 
+    def _period_journal_domain(self):
+        """Posted entries of the company and its branches in the period's journals (sales
+        or purchases): what the period's lock date covers."""
+        return [
+            ("company_id", "child_of", self.company_id.id),
+            ("journal_id.type", "=", KINDS[self.kind]["journal_type"]),
+            ("state", "=", "posted"),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+        ]
+
+    def _check_branches(self):
+        """A branch's documents go with its root company's period (one organisation)."""
+        company = self.company_id
+        if company.root_id == company:
+            return []
+        return [
+            self.env._(
+                "%(branch)s is a branch of %(root)s: its documents are sent to Netvisor with "
+                "the periods of %(root)s. Switch to %(root)s and close the period there.",
+                branch=company.name,
+                root=company.root_id.name,
+            )
+        ]
+
+    def _locked_not_sent(self):
+        """Entries in the period's journals that are not documents the close sends (manual
+        journal entries): the lock date catches them too, so the wizard names them."""
+        domain = Domain(self._period_journal_domain()) & Domain(
+            "move_type", "not in", KINDS[self.kind]["move_types"]
+        )
+        shown = self._outside_names(domain)
+        if not shown:
+            return False
+        return self.env._(
+            "Locked, not sent: these journal entries of the period's journals are not "
+            "invoices, credit notes or receipts, so the close locks them but does not send "
+            "them to Netvisor: %s",
+            shown[1],
+        )
+
     def _outside_names(self, domain):
-        """(first date, names) of the documents found, counted in SQL; None when none."""
-        Move = self.env["account.move"]
+        """(first date, names) of the documents found, counted in SQL; None when none.
+        As superuser, for the branches' documents (see ``_moves_to_send``)."""
+        Move = self.env["account.move"].sudo()
         count = Move.search_count(domain)
         if not count:
             return None
@@ -270,7 +325,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 )
             )
             problems.append("\n".join(lines))
-        if by_kind["tax_code"] or by_kind["invalid"]:
+        if by_kind["tax_code"] or by_kind["fixed_tax"] or by_kind["invalid"]:
             lines = [messages.text(self.env, messages.SENDING_FAILED)]
             for tax, names in by_kind["tax_code"].items():
                 lines.append(
@@ -279,6 +334,11 @@ class NetvisorPeriodClose(models.TransientModel):
                         tax=tax,
                         names=_names(names),
                     )
+                )
+            for tax, names in by_kind["fixed_tax"].items():
+                lines.append(
+                    f"{messages.text(self.env, 'FIXED_TAX', tax)} "
+                    + self.env._("Invoices: %s", _names(names))
                 )
             for text, names in by_kind["invalid"].items():
                 lines.append(f"{_names(names)}: {text}")
@@ -291,9 +351,9 @@ class NetvisorPeriodClose(models.TransientModel):
         nowhere else). Returns (problems, build problems of the refused accounts)."""
         failed = messages.text(self.env, messages.SENDING_FAILED)
         try:
-            client = self.company_id._netvisor_client()
-            info = client.get_accounting_periods()
-            chart = client.get_account_list() if built else None
+            with self.company_id._netvisor_connection() as client:
+                info = client.get_accounting_periods()
+                chart = client.get_account_list() if built else None
         except errors.NetvisorError as error:
             return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"], []
         refused = []
@@ -346,7 +406,7 @@ class NetvisorPeriodClose(models.TransientModel):
             ]
         return []
 
-    def _draft_warning(self):
+    def _draft_warning(self, built):
         warnings = []
         today = fields.Date.context_today(self)
         if self.date_to > today:
@@ -357,14 +417,18 @@ class NetvisorPeriodClose(models.TransientModel):
                     fields.Date.to_string(self.date_to),
                 )
             )
-        drafts = self.env["account.move"].search(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("move_type", "in", KINDS[self.kind]["move_types"]),
-                ("state", "=", "draft"),
-                ("date", ">=", self.date_from),
-                ("date", "<=", self.date_to),
-            ]
+        drafts = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "child_of", self.company_id.id),
+                    ("move_type", "in", KINDS[self.kind]["move_types"]),
+                    ("state", "=", "draft"),
+                    ("date", ">=", self.date_from),
+                    ("date", "<=", self.date_to),
+                ]
+            )
         )
         if drafts:
             warnings.append(
@@ -377,7 +441,27 @@ class NetvisorPeriodClose(models.TransientModel):
                     ),
                 )
             )
+        locked = self._locked_not_sent()
+        if locked:
+            warnings.append(locked)
+        zero = self._zero_documents(built)
+        if zero:
+            warnings.append(
+                self.env._(
+                    "Not sent, as Netvisor takes no voucher without lines: %s. These 0 € "
+                    "documents close with the period as Nothing to send.",
+                    _names(zero.mapped("name")),
+                )
+            )
+
         return "\n".join(warnings) or False
+
+    def _zero_documents(self, built):
+        """Documents whose voucher has no line: every journal item is 0 € (a 100 %
+        discount), or the items cancel out. ``built``: the ``known`` dict of ``_build``."""
+        return self.env["account.move"].browse(
+            move_id for move_id, (voucher, _problems) in built.items() if not voucher.lines
+        )
 
     def _lock_notice(self):
         field = KINDS[self.kind]["lock_field"]
@@ -388,6 +472,39 @@ class NetvisorPeriodClose(models.TransientModel):
             lock=label,
             day=fields.Date.to_string(self.date_to),
         )
+
+    def _check_posted_meanwhile(self, moves):
+        """Refuse when a document was posted in the period after this transaction began.
+
+        Odoo's transactions are REPEATABLE READ: having waited for the postings in
+        progress (``account.move._netvisor_wait_for_close``), this transaction still does
+        not see them. A connection of its own does, with a fresh snapshot."""
+        companies = self.env["res.company"].sudo().search([("id", "child_of", self.company_id.id)])
+        start = max(filter(None, [self.date_from, self.company_id.netvisor_start_date]))
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            cr.execute(
+                """SELECT name FROM account_move
+                    WHERE company_id = ANY(%s) AND move_type = ANY(%s) AND state = 'posted'
+                      AND date >= %s AND date <= %s AND netvisor_voucher_id IS NULL
+                      AND NOT id = ANY(%s)
+                 ORDER BY date, id""",
+                [
+                    companies.ids,
+                    list(KINDS[self.kind]["move_types"]),
+                    start,
+                    self.date_to,
+                    list(moves.ids),
+                ],
+            )
+            late = [name for (name,) in cr.fetchall()]
+        if late:
+            raise UserError(
+                self.env._(
+                    "While the period was being closed, %s was posted in it. Nothing was "
+                    "closed or sent: press Confirm again to close the period with it.",
+                    _names(late),
+                )
+            )
 
     # ------------------------------------------------------------------ confirm
 
@@ -410,6 +527,7 @@ class NetvisorPeriodClose(models.TransientModel):
         lock_field = KINDS[kind]["lock_field"]
         previous_lock = company[lock_field]
         moves = self._moves_to_send()
+        self._check_posted_meanwhile(moves)
         period = self.env["netvisor.period"].create(
             {
                 "company_id": company.id,
@@ -421,7 +539,9 @@ class NetvisorPeriodClose(models.TransientModel):
                 "previous_lock_date": previous_lock,
             }
         )
-        self.env["netvisor.voucher"]._netvisor_queue(period, moves)
+        vouchers = self.env["netvisor.voucher"]._netvisor_queue(period, moves)
+        zero = self._zero_documents(built)
+        vouchers.filtered(lambda v: v.move_id in zero)._netvisor_write({"state": "skipped"})
         if not previous_lock or previous_lock < self.date_to:
             company.sudo()[lock_field] = self.date_to
         period.message_post(
