@@ -1,6 +1,7 @@
 from . import (
     account_chart_template,
     account_move,
+    account_move_line,
     account_tax,
     netvisor_account_map,
     netvisor_period,

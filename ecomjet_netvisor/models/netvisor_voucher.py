@@ -389,8 +389,8 @@ class NetvisorVoucher(models.Model):
         )
         for voucher in self:
             text = voucher.env._(
-                "%(move)s was changed after it reached Netvisor as voucher %(key)s. Once it "
-                "is posted again (or cancelled), Odoo invalidates voucher %(key)s in "
+                "%(move)s was changed after it reached Netvisor as voucher %(key)s. As soon "
+                "as it is posted (or cancelled), Odoo invalidates voucher %(key)s in "
                 "Netvisor and sends the new content: Netvisor never holds both.",
                 move=voucher.move_id.name,
                 key=voucher.netvisor_key,

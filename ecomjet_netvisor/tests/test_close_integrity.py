@@ -210,6 +210,22 @@ class TestCloseIntegrity(NetvisorCommon):
             self.assertIn(f"Voucher {old_key} of {invoice.name} was invalidated", bodies)
         self.assertEqual(period.state, "sent")
 
+    def test_a_posted_journal_items_new_account_is_corrected_in_netvisor(self):
+        """Odoo lets a posted item's account change when the lock date allows it: the
+        voucher is corrected in Netvisor (before: Netvisor kept the old account)."""
+        invoice = self.sale("2025-10-03", 100.0)
+        period = self.close("sale", "2025-10-01", "2025-10-31")
+        self.send()
+        self.company.sale_lock_date = False
+        other = self.fi_account("account_3500")
+        invoice.invoice_line_ids.account_id = other
+        self.assertEqual(period.voucher_ids.state, "to_correct")
+        self.send()
+        valid = [v for v in self.ledger() if v["status"] == "valid"]
+        self.assertEqual(len(valid), 1)
+        self.assertIn(other.code, {line["account_number"] for line in valid[0]["lines"]}, valid[0])
+        self.assertEqual(len(self.ledger()), 2)
+
     def test_a_corrected_invoice_that_is_cancelled_is_invalidated(self):
         invoice = self.sale("2025-10-03")
         period = self.close("sale", "2025-10-01", "2025-10-31")
