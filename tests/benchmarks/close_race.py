@@ -6,7 +6,10 @@ around the close). Run from the repository root:
 Another user posts an invoice dated in the month and keeps the transaction open for a
 moment (as a slow posting does) while the accountant closes the month through the wizard.
 The posted invoice must end up in the closed period, or dated after it (Odoo moves a
-document's date past a lock date): never locked inside the period and in no period.
+document's date past a lock date): never locked inside the period and in no period. Then
+a posting whose transaction began before the next month's close committed posts after it:
+it must meet the new lock date (a serialization failure, retried as Odoo retries a
+request), not the old one its snapshot still shows.
 Prints what happened and exits non-zero when the invoice is lost.
 """
 
@@ -96,6 +99,74 @@ class Race(bench.Bench):
             self.failed = True
             return 1
         say("OK: the invoice is in the period or dated after it.")
+        return self.posting_after_the_close(company_id, span)
+
+    def posting_after_the_close(self, company_id, span):
+        """A posting whose transaction began before the next month's close committed: it
+        must not post into the closed month with the old lock date it could still see."""
+        import psycopg2
+
+        from odoo import SUPERUSER_ID, api
+
+        span = bench.month(1)
+        self.invoices(company_id, 2, span)
+        began, closed, result = threading.Event(), threading.Event(), {}
+
+        def post_late(attempt):
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                cr.execute("SELECT sale_lock_date FROM res_company")  # the snapshot begins
+                if attempt == 0:
+                    began.set()
+                    closed.wait(60)
+                invoice = (
+                    env["account.move"]
+                    .with_company(company_id)
+                    .create(
+                        {
+                            "move_type": "out_invoice",
+                            "partner_id": self.partner_id,
+                            "invoice_date": span[1],
+                            "invoice_line_ids": [
+                                (0, 0, {"name": "Myöhässä", "quantity": 1, "price_unit": 42})
+                            ],
+                        }
+                    )
+                )
+                invoice.action_post()
+                result["invoice"] = invoice.id
+
+        def poster():
+            for attempt in range(3):  # what Odoo's request retry does
+                try:
+                    post_late(attempt)
+                    return
+                except psycopg2.errors.SerializationFailure:
+                    result.setdefault("retries", 0)
+                    result["retries"] = result["retries"] + 1
+                    began.set()
+
+        thread = threading.Thread(target=poster)
+        thread.start()
+        began.wait(60)
+        periods, _checks, _confirm = self.close([company_id], span)
+        closed.set()
+        thread.join()
+        with self.env() as env:
+            invoice = env["account.move"].browse(result["invoice"])
+            period = env["netvisor.period"].browse(periods[company_id])
+            in_period = invoice in period.voucher_ids.move_id
+            inside = span[0] <= invoice.date <= span[1]
+            say(
+                f"Posting after the close: {result.get('retries', 0)} serialization "
+                f"failure(s), then {invoice.name} dated {invoice.date} "
+                f"({'in' if in_period else 'not in'} the period closed up to {period.date_to})."
+            )
+        if inside and not in_period:
+            say("LOST: posted into the closed month with the old lock date.")
+            self.failed = True
+            return 1
+        say("OK: the late posting is dated after the closed month.")
         return 0
 
 

@@ -1,5 +1,5 @@
-"""A posting that commits while the month is being closed is never left locked in no
-period (tests/benchmarks/close_race.py, two real transactions)."""
+"""A posting that commits while the month is being closed, or just after, is never left
+locked in no period (tests/benchmarks/close_race.py, two real transactions)."""
 
 from dev.testrun import TEMPLATE_DB
 from tests.campaign.test_fault_campaign import ROOT, run_campaign
@@ -16,3 +16,6 @@ def test_an_invoice_posted_during_the_close_is_in_the_period():
     # the first Confirm met the posting in progress, waited for it and refused
     assert "The close refused" in output, tail
     assert "in the period (4 vouchers)" in output, tail
+    # a posting that began before the next close committed is refused once, then dated
+    # after the closed month
+    assert "OK: the late posting is dated after the closed month." in output, tail
