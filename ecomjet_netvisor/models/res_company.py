@@ -111,7 +111,7 @@ class ResCompany(models.Model):
             problems = []
             if company.netvisor_environment == "custom" and company.netvisor_custom_url:
                 try:
-                    connector.check_base_url(company._netvisor_base_url())
+                    connector.check_base_url(company._netvisor_base_url(), ascii_only=True)
                 except ValueError:
                     problems.append(
                         self.env._(

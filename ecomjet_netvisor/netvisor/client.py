@@ -119,7 +119,7 @@ class Credentials:
     def __post_init__(self):
         object.__setattr__(self, "base_url", (self.base_url or "").rstrip("/"))
         check_base_url(self.base_url)
-        for name in HEADER_FIELDS:
+        for name in (*HEADER_FIELDS, *KEY_FIELDS):
             check_setting(name, getattr(self, name))
         if self.language not in LANGUAGES:
             raise ValueError(f"Netvisor language must be one of {', '.join(LANGUAGES)}")
@@ -133,9 +133,12 @@ HEADER_FIELDS = ("sender", "customer_id", "partner_id", "organisation_id")
 KEY_FIELDS = ("customer_key", "partner_key")
 
 
-def check_base_url(base_url):
-    """Raise ValueError (never echoing the value) unless ``base_url`` can be requested."""
-    if not isinstance(base_url, str) or not base_url.isascii():
+def check_base_url(base_url, ascii_only=False):
+    """Raise ValueError (never echoing the value) unless ``base_url`` can be requested.
+
+    ``ascii_only``: refuse any other character too, as saved settings do (a client made
+    with one refuses each request instead: the MAC covers the URL as written)."""
+    if not isinstance(base_url, str) or (ascii_only and not base_url.isascii()):
         raise ValueError("Netvisor base URL must be plain ASCII (no spaces or accents)")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
