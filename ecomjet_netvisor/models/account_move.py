@@ -8,7 +8,7 @@ from odoo.tools import SQL
 from .. import messages
 from ..kinds import KIND_OF_MOVE_TYPE, KINDS
 from ..netvisor import Voucher, VoucherLine, errors, vat, vouchers
-from .netvisor_voucher import MAY_BE_IN_NETVISOR, VOUCHER_STATES
+from .netvisor_voucher import VOUCHER_STATES
 
 #: Journal items that carry no VAT code of their own in Netvisor.
 NO_VAT_DISPLAY_TYPES = ("tax", "non_deductible_tax", "payment_term")
@@ -65,69 +65,95 @@ class AccountMove(models.Model):
             move.netvisor_state = voucher.state or "not_sent"
 
     def write(self, vals):
-        """What Netvisor holds never drifts silently from Odoo. A posted document whose
-        voucher is in Netvisor may be changed only where Odoo allows it (a lowered lock
-        date, a lock exception): its voucher becomes *To correct*, and the sender
-        invalidates the old voucher in Netvisor before it sends the new content. While
-        Netvisor's state is unknown (sending, uncertain, to check) it cannot be changed.
-        A document whose voucher never reached Netvisor gets its voucher cancelled, so
-        that the period can still become Sent."""
+        """What Netvisor holds never drifts silently from Odoo (``_netvisor_changing``):
+        a document leaving *posted* or re-dated is followed by its voucher."""
         leaving = "state" in vals and vals["state"] != "posted"
-        changing = self.env["netvisor.voucher"]
-        unsent = self.env["netvisor.voucher"]
-        if leaving or "date" in vals:
-            changing = self._netvisor_vouchers_changed(vals)
-        if leaving:
-            unsent = self.filtered(lambda m: m.state == "posted").netvisor_voucher_id.filtered(
-                lambda v: v.state in ("pending", "failed")
-            )
+        if not (leaving or "date" in vals):
+            return super().write(vals)
+        moves = self.filtered(lambda m: m.state == "posted")
+        if "date" in vals and not leaving:
+            day = fields.Date.to_date(vals["date"])
+            moves = moves.filtered(lambda m: m.date != day)
+        changes = moves._netvisor_changing(leaving)
         result = super().write(vals)
-        changing.filtered(lambda v: v.state == "sent")._netvisor_mark_to_correct()
-        if unsent:
-            unsent._netvisor_write({"state": "cancelled"})
-            for voucher in unsent:
-                voucher.period_id.message_post(
-                    body=self.env._(
-                        "%s was reset to draft or cancelled before it reached Netvisor: its "
-                        "voucher is cancelled and will not be sent.",
-                        voucher.move_id.name,
-                    )
-                )
+        moves._netvisor_changed(changes)
         return result
 
-    def _netvisor_vouchers_changed(self, vals):
-        """The vouchers in Netvisor of the posted documents this write changes; refuses
-        while Netvisor's state of one is unknown."""
-        changed = self.env["netvisor.voucher"]
-        for move in self.filtered(lambda m: m.state == "posted"):
-            voucher = move.netvisor_voucher_id
-            if voucher.state not in MAY_BE_IN_NETVISOR:
+    def _netvisor_changing(self, leaving):
+        """Before these posted documents change (``leaving``: reset to draft or
+        cancelled; else their content or date): what becomes of their vouchers, as
+        {voucher: next state}. Refuses while Netvisor's state is unknown.
+
+        - In Netvisor (sent, to correct): *To correct*: the sender invalidates the old
+          voucher, then sends the new content once the document is posted.
+        - Not in Netvisor: cancelled when the document leaves *posted* (the period can
+          still become Sent); a 0 € document given amounts is sent after all; a pending
+          or failed one is simply built again when sent.
+        Every voucher concerned also gets a new content version, so that a sender that
+        built it before this change does not send it (``_netvisor_mark_sending``)."""
+        changes = {}
+        for move in self:
+            voucher = move.sudo().netvisor_voucher_id
+            if not voucher:
                 continue
-            if "date" in vals and "state" not in vals:
-                if fields.Date.to_date(vals["date"]) == move.date:
-                    continue
-            if voucher.state in ("sent", "to_correct"):
-                changed |= voucher
-                continue
-            raise UserError(
-                self.env._(
-                    "%(move)s may be in Netvisor already (voucher %(reference)s, %(state)s): "
-                    "it cannot be changed until Odoo knows what Netvisor holds. Wait until "
-                    "the voucher is Sent, or use Resend on its period.",
-                    move=move.name,
-                    reference=voucher.reference,
-                    state=dict(voucher._fields["state"]._description_selection(self.env))[
-                        voucher.state
-                    ],
+            if voucher.state in ("sending", "uncertain", "to_check"):
+                raise UserError(
+                    self.env._(
+                        "%(move)s may be in Netvisor already (voucher %(reference)s, "
+                        "%(state)s): it cannot be changed until Odoo knows what Netvisor "
+                        "holds. Wait until the voucher is Sent, or use Resend on its period.",
+                        move=move.name,
+                        reference=voucher.reference,
+                        state=dict(voucher._fields["state"]._description_selection(self.env))[
+                            voucher.state
+                        ],
+                    )
                 )
-            )
-        return changed
+            if voucher.state in ("sent", "to_correct"):
+                changes[voucher] = "to_correct"
+            elif leaving:
+                changes[voucher] = "cancelled"
+            elif voucher.state == "skipped":
+                changes[voucher] = "pending"
+            else:
+                changes[voucher] = voucher.state
+        return changes
+
+    def _netvisor_changed(self, changes):
+        """Apply what ``_netvisor_changing`` decided, once the change is written."""
+        Voucher = self.env["netvisor.voucher"].sudo()
+        for state in set(changes.values()):
+            vouchers = Voucher.union(*(v for v, s in changes.items() if s == state))
+            if state == "to_correct":
+                vouchers.filtered(lambda v: v.state == "sent")._netvisor_mark_to_correct()
+            elif state == "cancelled":
+                vouchers._netvisor_write({"state": "cancelled"})
+                for voucher in vouchers:
+                    voucher.period_id.message_post(
+                        body=self.env._(
+                            "%s was reset to draft or cancelled before it reached Netvisor: "
+                            "its voucher is cancelled and will not be sent.",
+                            voucher.move_id.name,
+                        )
+                    )
+            elif state == "pending":
+                vouchers.filtered(lambda v: v.state == "skipped")._netvisor_write(
+                    {"state": "pending"}
+                )
+        touched = Voucher.union(*changes)
+        touched._netvisor_write({"content_version": SQL("COALESCE(content_version, 0) + 1")})
+        # posted documents whose voucher has work now (a posted item changed)
+        due = touched.filtered(
+            lambda v: v.state in ("to_correct", "pending") and v.move_id.state == "posted"
+        )
+        for company in due.company_id:
+            company._netvisor_sender_cron()._trigger()
 
     def _post(self, soft=True):
         self._netvisor_wait_for_close()
         posted = super()._post(soft)
         # a corrected document posted again: its sender invalidates and sends now
-        correcting = posted.netvisor_voucher_id.filtered(lambda v: v.state == "to_correct")
+        correcting = posted.sudo().netvisor_voucher_id.filtered(lambda v: v.state == "to_correct")
         for company in correcting.company_id:
             company._netvisor_sender_cron()._trigger()
         return posted
@@ -329,7 +355,16 @@ class AccountMove(models.Model):
         elif not taxes:
             return "NONE", Decimal(0)
         else:
-            coded = taxes.filtered("netvisor_vat_code")[:1]
+            # the VAT of the line is its percentage tax's: a fixed fee beside it (coded
+            # NONE, as the fixed-tax message advises) does not hide it
+            coded = taxes.filtered("netvisor_vat_code")
+            coded = (
+                coded.filtered(
+                    lambda t: t.amount_type == "percent" and t.netvisor_vat_code != "NONE"
+                )
+                or coded.filtered(lambda t: t.netvisor_vat_code != "NONE")
+                or coded
+            )[:1]
             if not coded:
                 return None, None
             code = coded.netvisor_vat_code

@@ -9,25 +9,19 @@ class AccountMoveLine(models.Model):
 
     def write(self, vals):
         """Odoo lets a posted journal item's account (or amounts) change where the lock
-        dates allow it: a voucher Netvisor holds is then corrected there, as for a document
-        reset to draft (``account.move.write``)."""
+        dates allow it: its document's voucher follows (``account.move._netvisor_changing``),
+        as for a document reset to draft."""
+        if not any(name in vals for name in VOUCHER_FIELDS):
+            return super().write(vals)
         Move = self.env["account.move"]
-        changed = self.browse()
-        if any(name in vals for name in VOUCHER_FIELDS):
-            changed = self.filtered(
-                lambda line: (
-                    line.parent_state == "posted"
-                    and line.move_id.netvisor_voucher_id
-                    and any(Move._field_will_change(line, vals, name) for name in VOUCHER_FIELDS)
-                )
+        moves = self.filtered(
+            lambda line: (
+                line.parent_state == "posted"
+                and line.move_id.sudo().netvisor_voucher_id
+                and any(Move._field_will_change(line, vals, name) for name in VOUCHER_FIELDS)
             )
-        vouchers = self.env["netvisor.voucher"]
-        if changed:
-            vouchers = changed.move_id._netvisor_vouchers_changed(vals)
+        ).move_id
+        changes = moves._netvisor_changing(leaving=False)
         result = super().write(vals)
-        vouchers = vouchers.filtered(lambda voucher: voucher.state == "sent")
-        if vouchers:
-            vouchers._netvisor_mark_to_correct()
-            for company in vouchers.company_id:
-                company._netvisor_sender_cron()._trigger()
+        moves._netvisor_changed(changes)
         return result

@@ -112,6 +112,12 @@ class NetvisorVoucher(models.Model):
         "voucher is looked up in Netvisor's ledger then, before anything is sent again.",
     )
     sent_on = fields.Datetime(readonly=True)
+    content_version = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Raised whenever the document changes while its voucher waits: a sender that "
+        "built the voucher before does not send it.",
+    )
     corrections = fields.Integer(
         readonly=True, copy=False, help="Times the document was changed after sending."
     )
@@ -161,10 +167,10 @@ class NetvisorVoucher(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """INSERT INTO netvisor_voucher (period_id, company_id, move_id, reference,
-                          state, attempts, lookup_attempts, amount_total,
+                          state, attempts, lookup_attempts, content_version, amount_total,
                           create_uid, create_date, write_uid, write_date)
                    SELECT %(period)s, %(company)s, move.id, %(prefix)s || move.id,
-                          'pending', 0, 0,
+                          'pending', 0, 0, 0,
                           abs(move.amount_total_signed)
                           * CASE WHEN move.move_type LIKE '%%refund' THEN -1 ELSE 1 END,
                           %(uid)s, %(now)s, %(uid)s, %(now)s
@@ -226,8 +232,9 @@ class NetvisorVoucher(models.Model):
 
     # ------------------------------------------------------------------ transitions
 
-    def _netvisor_write(self, values):
-        """Apply one transition: a single UPDATE of these vouchers.
+    def _netvisor_write(self, values, condition=None):
+        """Apply one transition: a single UPDATE of these vouchers; the number of rows
+        written (``condition``: an SQL condition the rows must also meet).
 
         In SQL, not through ``write``: the sender writes twice per voucher and commits
         each time, and the ORM would recompute every time what shows the state (the
@@ -236,23 +243,26 @@ class NetvisorVoucher(models.Model):
         or once per batch for the sender (context ``netvisor_refresh_later``).
         """
         if not self:
-            return
+            return 0
         self.flush_recordset(list(values))
         # the clock, not cr.now(): that is a query after every commit
         columns = {**values, "write_uid": self.env.uid, "write_date": fields.Datetime.now()}
         self.env.cr.execute(
             SQL(
-                "UPDATE netvisor_voucher SET %s WHERE id = ANY(%s)",
+                "UPDATE netvisor_voucher SET %s WHERE id = ANY(%s) AND %s",
                 SQL(", ").join(
                     SQL("%s = %s", SQL.identifier(name), None if value is False else value)
                     for name, value in columns.items()
                 ),
                 list(self.ids),
+                condition or SQL("TRUE"),
             )
         )
+        written = self.env.cr.rowcount
         self.invalidate_recordset([*values, "write_uid", "write_date"])
         if not self.env.context.get("netvisor_refresh_later"):
             self._netvisor_refresh()
+        return written
 
     def _netvisor_refresh(self):
         """Recompute what shows these vouchers' states: their documents' Netvisor state
@@ -263,9 +273,14 @@ class NetvisorVoucher(models.Model):
             self.env.add_to_compute(Move._fields[name], moves)
         self.period_id._netvisor_refresh_counts()
 
-    def _netvisor_mark_sending(self, xml, transaction_id, voucher_date):
-        """Durable before the POST: what is sent, when, with which date and transaction."""
-        self._netvisor_write(
+    def _netvisor_mark_sending(self, xml, transaction_id, voucher_date, version):
+        """Durable before the POST: what is sent, when, with which date and transaction.
+
+        Only when the voucher is still as the batch built it (``version``: its content
+        version then, and still to send): a document changed since, or a voucher
+        cancelled meanwhile, is not sent; False then, and the next batch builds it again.
+        A change committing after this commits waits for it, then meets *Sending*."""
+        return self._netvisor_write(
             {
                 "state": "sending",
                 "transaction_id": transaction_id,
@@ -276,7 +291,12 @@ class NetvisorVoucher(models.Model):
                 "lookup_after": False,
                 "error_category": False,
                 "error_message": False,
-            }
+            },
+            SQL(
+                "COALESCE(content_version, 0) = %s"
+                " AND state IN ('pending', 'sending', 'uncertain')",
+                version,
+            ),
         )
 
     def _netvisor_mark_sent(self, key, note=False):
@@ -340,35 +360,43 @@ class NetvisorVoucher(models.Model):
 
     # ------------------------------------------------------------------ one voucher
 
-    def _netvisor_send(self, client, data, blocked, state):
+    def _netvisor_send(self, client, data, blocked, state, version=0):
         """Bring this voucher one step nearer to Netvisor, exactly once; return a Step.
 
         ``data``: the connector Voucher built from the document; ``blocked``: why it cannot
-        be built (e.g. an account lost its mapping), or None; ``state``: its state as the
-        batch read it (the sender holds the company's lock: nobody else moves it).
+        be built (e.g. an account lost its mapping), or None; ``state`` and ``version``:
+        its state and content version as the batch read them (the sender holds the
+        company's lock; a user's change of the document shows in the version).
         """
         self.ensure_one()
-        if state == "to_correct":
-            step = self._netvisor_replace(client)
-            if step is not None:
-                return step
-        elif state in ("sending", "uncertain"):
+        if state in ("sending", "uncertain"):
             try:
                 step = self._netvisor_resolve(client)
             except errors.NetvisorError as error:
                 return self._netvisor_lookup_failed(error)
             if step is not None:
                 return step
-        if blocked:
-            self._netvisor_mark_failed("MAPPING", blocked)
-            return CONTINUE
-        try:
-            xml = vouchers.build_voucher_xml(data)  # built once: stored and sent
-        except errors.VoucherValidationError as error:
-            self._netvisor_mark_failed(error.category, self.company_id._netvisor_error_text(error))
-            return CONTINUE
+        correcting = state == "to_correct"
+        xml = None
+        if not (correcting and self.move_id.state == "cancel"):
+            # the new content first: a correction Netvisor would refuse must not cost the
+            # old voucher (it stays valid until the new content can be sent)
+            failed = self._netvisor_keep_to_correct if correcting else self._netvisor_mark_failed
+            if blocked:
+                failed("MAPPING", blocked)
+                return CONTINUE
+            try:
+                xml = vouchers.build_voucher_xml(data)  # built once: stored and sent
+            except errors.VoucherValidationError as error:
+                failed(error.category, self.company_id._netvisor_error_text(error))
+                return CONTINUE
+        if correcting:
+            step = self._netvisor_replace(client)
+            if step is not None:
+                return step
         transaction_id = uuid.uuid4().hex
-        self._netvisor_mark_sending(xml, transaction_id, data.date)
+        if not self._netvisor_mark_sending(xml, transaction_id, data.date, version):
+            return CONTINUE  # changed since the batch was built: built again, not sent
         _commit(self.env)
         try:
             key = client.import_voucher(xml, transaction_id=transaction_id)
@@ -397,6 +425,17 @@ class NetvisorVoucher(models.Model):
             )
             voucher.move_id.message_post(body=text)
             voucher.period_id.message_post(body=text)
+
+    def _netvisor_keep_to_correct(self, category, message):
+        """A correction that cannot be sent yet: the old voucher stays valid in Netvisor,
+        the reason is shown, and it is tried again later (after a fix, or Resend)."""
+        self._netvisor_write(
+            {
+                "error_category": category,
+                "error_message": message,
+                "lookup_after": self._netvisor_retry_time(),
+            }
+        )
 
     def _netvisor_replace(self, client):
         """Invalidate the voucher Netvisor holds for a changed document; None when the new
@@ -517,6 +556,13 @@ class NetvisorVoucher(models.Model):
 
         ``deadline``: a callable saying whether one more request still fits in this run.
         """
+        # read once, before the first commit: every commit empties the ORM cache, and a
+        # voucher's step must not read the batch and its documents back. The content
+        # versions are read before the content is built: a change in between shows.
+        plan = [
+            (v.id, v.period_id.id, v.move_id.id, v.move_id.name, v.state, v.content_version)
+            for v in self
+        ]
         data, problems = self.move_id._netvisor_voucher_data(
             {
                 voucher.move_id.id: voucher._netvisor_correction_reference()
@@ -529,13 +575,10 @@ class NetvisorVoucher(models.Model):
         for problem in problems:
             problems_of.setdefault(problem[2], []).append(problem)
         envs = {period.id: period._netvisor_in_lang().env for period in self.period_id}
-        # read once, before the first commit: every commit empties the ORM cache, and a
-        # voucher's step must not read the batch and its documents back
-        plan = [(v.id, v.period_id.id, v.move_id.id, v.move_id.name, v.state) for v in self]
         self.env.invalidate_all()  # a small cache is cleared faster at every commit
         Move = self.env["account.move"]
         done = []
-        for voucher_id, period_id, move_id, name, state in plan:
+        for voucher_id, period_id, move_id, name, state, version in plan:
             if not deadline():
                 break
             # texts in the closer's language, not the cron user's; prefetch only itself
@@ -544,7 +587,7 @@ class NetvisorVoucher(models.Model):
             if name in problems_of:
                 texts = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of[name])
                 blocked = texts.get(name)
-            step = voucher._netvisor_send(client, data[move_id], blocked, state)
+            step = voucher._netvisor_send(client, data[move_id], blocked, state, version)
             done.append(voucher_id)
             if step != CONTINUE:
                 return self.browse(done), step

@@ -1,6 +1,8 @@
 """Integrity around the close: what the close locks is sent or named, and a reopened
 period leaves nothing stale behind."""
 
+from unittest.mock import patch
+
 from odoo import Command, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
@@ -225,6 +227,84 @@ class TestCloseIntegrity(NetvisorCommon):
         self.assertEqual(len(valid), 1)
         self.assertIn(other.code, {line["account_number"] for line in valid[0]["lines"]}, valid[0])
         self.assertEqual(len(self.ledger()), 2)
+
+    def test_a_change_made_after_the_sender_built_the_batch_is_not_sent_stale(self):
+        """A user changes a posted item while the sender is between building its batch
+        and sending: the stale content is not sent, the new content is (before: the
+        batch's content was sent)."""
+        invoice = self.sale("2025-10-03", 100.0)
+        self.close("sale", "2025-10-01", "2025-10-31")
+        self.company.sale_lock_date = False
+        other = self.fi_account("account_3500")
+        Move = type(self.env["account.move"])
+        build = Move._netvisor_voucher_data
+        calls = []
+
+        def build_then_change(moves, references=None):
+            result = build(moves, references)
+            if not calls:
+                calls.append(True)
+                invoice.invoice_line_ids.account_id = other  # the user's change, meanwhile
+            return result
+
+        with patch.object(Move, "_netvisor_voucher_data", build_then_change):
+            self.send()
+        self.send()
+        (voucher,) = self.ledger()
+        self.assertIn(other.code, {line["account_number"] for line in voucher["lines"]})
+        self.assertEqual(invoice.netvisor_state, "sent")
+
+    def test_a_correction_netvisor_would_refuse_keeps_the_old_voucher_valid(self):
+        invoice = self.sale("2025-10-03", 100.0)
+        period = self.close("sale", "2025-10-01", "2025-10-31")
+        self.send()
+        self.company.sale_lock_date = False
+        unmapped = self.account_revenue.copy({"code": "3019"})
+        invoice.invoice_line_ids.account_id = unmapped
+        self.send()
+        voucher = period.voucher_ids
+        self.assertEqual(voucher.state, "to_correct")
+        self.assertIn("3019", voucher.error_message)
+        self.assertEqual([v["status"] for v in self.ledger()], ["valid"])
+
+    def test_a_zero_euro_document_reset_to_draft_is_named_again(self):
+        free = self.sale("2025-07-03", amount=0.0)
+        period = self.close("sale", "2025-07-01", "2025-07-31")
+        self.assertEqual(free.netvisor_state, "skipped")
+        self.company.sale_lock_date = False
+        free.button_draft()
+        self.assertEqual(period.voucher_ids.state, "cancelled")
+        free.invoice_line_ids.price_unit = 40.0
+        free.action_post()
+        wizard = self.close_wizard("sale", "2025-08-01", "2025-08-31")
+        self.assertIn(free.name, wizard.problems)
+
+    def test_a_fixed_fee_coded_none_does_not_hide_the_vat_code(self):
+        fee = self.env["account.tax"].create(
+            {
+                "name": "Kierrätysmaksu",
+                "amount_type": "fixed",
+                "amount": 1.0,
+                "type_tax_use": "sale",
+                "sequence": 1,
+                "netvisor_vat_code": "NONE",
+            }
+        )
+        self.tax_sale.sequence = 10
+        invoice = self.make_move("out_invoice", "2025-09-05", [(50.0, fee | self.tax_sale)])
+        self.assertFalse(self.close_wizard("sale", "2025-09-01", "2025-09-30").problems)
+        self.close("sale", "2025-09-01", "2025-09-30")
+        self.send()
+        (voucher,) = self.ledger()
+        revenue = {
+            (line["vat_code"], line["vat_percent"])
+            for line in voucher["lines"]
+            if line["account_number"] == "3000"
+        }
+        # the sale at 25.5 % KOMY (before: NONE 0 %); the fee itself, on the same account,
+        # as NONE
+        self.assertIn(("KOMY", "25.5"), revenue)
+        self.assertEqual(invoice.netvisor_state, "sent")
 
     def test_a_corrected_invoice_that_is_cancelled_is_invalidated(self):
         invoice = self.sale("2025-10-03")
