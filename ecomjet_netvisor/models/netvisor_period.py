@@ -462,7 +462,8 @@ class NetvisorPeriod(models.Model):
         mine = [("company_id", "in", company_ids)] if company_ids is not None else []
         moments = {}
         for company, when in Voucher._read_group(
-            [*mine, ("state", "=", "uncertain"), ("lookup_after", ">", now)],
+            # a lookup, or a correction's invalidation to try again
+            [*mine, ("state", "in", ("uncertain", "to_correct")), ("lookup_after", ">", now)],
             ["company_id"],
             ["lookup_after:min"],
         ):

@@ -3,7 +3,7 @@ period leaves nothing stale behind."""
 
 from unittest.mock import patch
 
-from odoo import Command, sql_db
+from odoo import Command, fields, sql_db
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -305,6 +305,29 @@ class TestCloseIntegrity(NetvisorCommon):
         # as NONE
         self.assertIn(("KOMY", "25.5"), revenue)
         self.assertEqual(invoice.netvisor_state, "sent")
+
+    def test_a_refused_invalidation_is_tried_again_at_its_time(self):
+        """Netvisor refuses to invalidate (its period is locked): the old voucher stays,
+        the reason is shown, and the company's sender is woken when the retry is due
+        (before: only by the hourly run)."""
+        invoice = self.sale("2025-10-03")
+        period = self.close("sale", "2025-10-01", "2025-10-31")
+        self.send()
+        self.company.sale_lock_date = False
+        invoice.button_draft()
+        invoice.action_post()
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-10-31"}
+        )
+        self.env["ir.config_parameter"].sudo().set_param("ecomjet_netvisor.retry_delay", "3600")
+        self.send()
+        voucher = period.voucher_ids
+        self.assertGreater(voucher.lookup_after, fields.Datetime.now())
+        self.assertEqual((voucher.state, voucher.error_category), ("to_correct", "PERIOD_LOCK"))
+        self.assertEqual([v["status"] for v in self.ledger()], ["valid"])
+        cron = self.company._netvisor_sender_cron()
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertIn(voucher.lookup_after, triggers.mapped("call_at"))
 
     def test_a_corrected_invoice_that_is_cancelled_is_invalidated(self):
         invoice = self.sale("2025-10-03")
