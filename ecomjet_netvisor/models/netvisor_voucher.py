@@ -428,14 +428,12 @@ class NetvisorVoucher(models.Model):
 
     def _netvisor_keep_to_correct(self, category, message):
         """A correction that cannot be sent yet: the old voucher stays valid in Netvisor,
-        the reason is shown, and it is tried again later (after a fix, or Resend)."""
+        the reason is shown, and it is tried again later (after a fix, or Resend); when."""
+        again = self._netvisor_retry_time()
         self._netvisor_write(
-            {
-                "error_category": category,
-                "error_message": message,
-                "lookup_after": self._netvisor_retry_time(),
-            }
+            {"error_category": category, "error_message": message, "lookup_after": again}
         )
+        return again
 
     def _netvisor_replace(self, client):
         """Invalidate the voucher Netvisor holds for a changed document; None when the new
@@ -449,11 +447,8 @@ class NetvisorVoucher(models.Model):
         try:
             client.invalidate_vouchers([old_key], comment=comment)
         except errors.NetvisorError as error:
-            again = self._netvisor_retry_time()
             text = self.company_id._netvisor_error_text(error)
-            self._netvisor_write(
-                {"error_category": error.category, "error_message": text, "lookup_after": again}
-            )
+            again = self._netvisor_keep_to_correct(error.category, text)
             if error.stops_company:
                 return Step(stop=True)
             return Step(pause_until=again) if error.retryable or error.may_be_stored else CONTINUE

@@ -32,6 +32,45 @@ class TestCloseIntegrity(NetvisorCommon):
         by_class = {voucher["voucher_class"]: voucher for voucher in ledger}
         self.assertEqual(self.ledger_lines(by_class["Myyntilasku"])[0][0], "1701")
 
+    def group_tax(self):
+        """A group tax whose only child is the 25.5 % sales tax; no code of its own."""
+        return self.env["account.tax"].create(
+            {
+                "name": "Ryhmävero",
+                "amount_type": "group",
+                "type_tax_use": "sale",
+                "children_tax_ids": [Command.set(self.tax_sale.ids)],
+            }
+        )
+
+    def manual_sales_entry(self, day, credit_account):
+        """A posted 5 € journal entry in the sales journal (no invoice): revenue against
+        ``credit_account`` (an xmlid of the Finnish chart)."""
+        journal = self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "date": day,
+                "line_ids": [
+                    Command.create(
+                        {"name": "korjaus", "account_id": self.account_revenue.id, "debit": 5}
+                    ),
+                    Command.create(
+                        {
+                            "name": "korjaus",
+                            "account_id": self.fi_account(credit_account).id,
+                            "credit": 5,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        return entry
+
     def make_branch(self):
         parent = self.env.company
         parent.write({"child_ids": [Command.create({"name": "Haara Oy"})]})
@@ -95,29 +134,7 @@ class TestCloseIntegrity(NetvisorCommon):
         self.assertIn("branch of", wizard.problems)
 
     def test_a_manual_entry_in_the_sales_journal_is_named_locked_not_sent(self):
-        journal = self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", self.env.company.id)], limit=1
-        )
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": journal.id,
-                "date": "2025-05-10",
-                "line_ids": [
-                    Command.create(
-                        {"name": "korjaus", "account_id": self.account_revenue.id, "debit": 5.0}
-                    ),
-                    Command.create(
-                        {
-                            "name": "korjaus",
-                            "account_id": self.fi_account("account_1701").id,
-                            "credit": 5.0,
-                        }
-                    ),
-                ],
-            }
-        )
-        entry.action_post()
+        entry = self.manual_sales_entry("2025-05-10", "account_1701")
         invoice = self.sale("2025-05-11")
         wizard = self.close_wizard("sale", "2025-05-01", "2025-05-31")
         self.assertFalse(wizard.problems)
@@ -143,14 +160,7 @@ class TestCloseIntegrity(NetvisorCommon):
         self.assertEqual(len(self.ledger()), 1)
 
     def test_a_group_tax_books_with_its_childrens_codes(self):
-        group = self.env["account.tax"].create(
-            {
-                "name": "Ryhmävero",
-                "amount_type": "group",
-                "type_tax_use": "sale",
-                "children_tax_ids": [Command.set(self.tax_sale.ids)],
-            }
-        )
+        group = self.group_tax()
         self.assertFalse(group.netvisor_vat_code)
         invoice = self.make_move("out_invoice", "2025-08-05", [(200.0, group)])
         wizard = self.close_wizard("sale", "2025-08-01", "2025-08-31")
@@ -355,14 +365,7 @@ class TestCloseIntegrity(NetvisorCommon):
         """The set of documents the lock date covers equals the period's documents plus
         those the wizard names as locked, not sent: invoices, a credit note, a receipt, a
         0 € invoice, a group tax line, a branch's invoice and a manual entry."""
-        group = self.env["account.tax"].create(
-            {
-                "name": "Ryhmävero",
-                "amount_type": "group",
-                "type_tax_use": "sale",
-                "children_tax_ids": [Command.set(self.tax_sale.ids)],
-            }
-        )
+        group = self.group_tax()
         branch = self.make_branch()
         day = "2025-11-%02d"
         documents = (
@@ -373,29 +376,7 @@ class TestCloseIntegrity(NetvisorCommon):
             | self.make_move("out_invoice", day % 7, [(70.0, group), (10.0, self.tax_sale)])
             | self.branch_invoice(branch, day % 8)
         )
-        journal = self.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", self.env.company.id)], limit=1
-        )
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": journal.id,
-                "date": day % 9,
-                "line_ids": [
-                    Command.create(
-                        {"name": "x", "account_id": self.account_revenue.id, "debit": 5}
-                    ),
-                    Command.create(
-                        {
-                            "name": "x",
-                            "account_id": self.fi_account("account_1763").id,
-                            "credit": 5,
-                        }
-                    ),
-                ],
-            }
-        )
-        entry.action_post()
+        entry = self.manual_sales_entry(day % 9, "account_1763")
         wizard = self.close_wizard("sale", "2025-11-01", "2025-11-30")
         self.assertFalse(wizard.problems)
         listed = entry if entry.name in wizard.warning_message else entry.browse()

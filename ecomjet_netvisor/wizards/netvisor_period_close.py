@@ -2,7 +2,7 @@ from collections import defaultdict
 from contextlib import closing
 from datetime import timedelta
 
-from odoo import api, fields, models, sql_db
+from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import date_utils
@@ -87,9 +87,11 @@ class NetvisorPeriodClose(models.TransientModel):
     @api.model
     def _unsent_domain(self, company, kind):
         # a branch shares its company's lock dates, chart and Netvisor organisation: its
-        # documents are sent with the company's period
+        # documents are sent with the company's period (plain ids: the domain also serves
+        # on another connection, see _check_posted_meanwhile)
+        family = self.env["res.company"].sudo().search([("id", "child_of", company.id)])
         domain = [
-            ("company_id", "child_of", company.id),
+            ("company_id", "in", family.ids),
             ("move_type", "in", KINDS[kind]["move_types"]),
             ("state", "=", "posted"),
             ("netvisor_voucher_id", "=", False),
@@ -102,28 +104,24 @@ class NetvisorPeriodClose(models.TransientModel):
         """As superuser: the branches' documents go with the period even when the user's
         company switcher shows only this company (Odoo locks them all the same)."""
         self.ensure_one()
-        return (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    *self._unsent_domain(self.company_id, self.kind),
-                    ("date", ">=", self.date_from),
-                    ("date", "<=", self.date_to),
-                ],
-                order="date, id",
-            )
-        )
+        return self.env["account.move"].sudo().search(self._to_send_domain(), order="date, id")
+
+    def _to_send_domain(self):
+        return [
+            *self._unsent_domain(self.company_id, self.kind),
+            ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to),
+        ]
 
     @api.depends("company_id", "kind", "date_from", "date_to")
     def _compute_checks(self):
         for wizard in self:
             ready = wizard.company_id and wizard.kind and wizard.date_from and wizard.date_to
-            built = {}
-            wizard.move_count = ready and len(wizard._moves_to_send())
+            built = {}  # the period's documents, built once by the checks
             wizard.problems = ready and "\n\n".join(
                 wizard._check_problems(remote=False, built=built)
             )
+            wizard.move_count = len(built)
             wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
 
@@ -478,25 +476,12 @@ class NetvisorPeriodClose(models.TransientModel):
 
         Odoo's transactions are REPEATABLE READ: having waited for the postings in
         progress (``account.move._netvisor_wait_for_close``), this transaction still does
-        not see them. A connection of its own does, with a fresh snapshot."""
-        companies = self.env["res.company"].sudo().search([("id", "child_of", self.company_id.id)])
-        start = max(filter(None, [self.date_from, self.company_id.netvisor_start_date]))
+        not see them. A connection of its own does, with a fresh snapshot; it asks the
+        same question as ``_moves_to_send``."""
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
-            cr.execute(
-                """SELECT name FROM account_move
-                    WHERE company_id = ANY(%s) AND move_type = ANY(%s) AND state = 'posted'
-                      AND date >= %s AND date <= %s AND netvisor_voucher_id IS NULL
-                      AND NOT id = ANY(%s)
-                 ORDER BY date, id""",
-                [
-                    companies.ids,
-                    list(KINDS[self.kind]["move_types"]),
-                    start,
-                    self.date_to,
-                    list(moves.ids),
-                ],
-            )
-            late = [name for (name,) in cr.fetchall()]
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            domain = [*self._to_send_domain(), ("id", "not in", moves.ids)]
+            late = env["account.move"].search(domain, order="date, id").mapped("name")
         if late:
             raise UserError(
                 self.env._(

@@ -30,6 +30,31 @@ HOLD = 2.0  # seconds the posting transaction stays open after posting
 
 
 class Race(bench.Bench):
+    def post_invoice(self, env, company_id, day, name):
+        """Create and post a one-line invoice in ``env``'s transaction; its id."""
+        invoice = (
+            env["account.move"]
+            .with_company(company_id)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_id,
+                    "invoice_date": day,
+                    "invoice_line_ids": [(0, 0, {"name": name, "quantity": 1, "price_unit": 42})],
+                }
+            )
+        )
+        invoice.action_post()
+        return invoice.id
+
+    @staticmethod
+    def outcome(env, invoice_id, period_id, span):
+        """(invoice, period, lost): lost when dated inside the closed span yet in no voucher."""
+        invoice = env["account.move"].browse(invoice_id)
+        period = env["netvisor.period"].browse(period_id)
+        inside = span[0] <= invoice.date <= span[1]
+        return invoice, period, inside and invoice not in period.voucher_ids.move_id
+
     def run(self):
         from odoo import SUPERUSER_ID, api
 
@@ -42,22 +67,7 @@ class Race(bench.Bench):
         def post_slowly():
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                invoice = (
-                    env["account.move"]
-                    .with_company(company_id)
-                    .create(
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": self.partner_id,
-                            "invoice_date": span[1],
-                            "invoice_line_ids": [
-                                (0, 0, {"name": "Kiireellinen", "quantity": 1, "price_unit": 99})
-                            ],
-                        }
-                    )
-                )
-                invoice.action_post()
-                result["invoice"] = invoice.id
+                result["invoice"] = self.post_invoice(env, company_id, span[1], "Kiireellinen")
                 posted.set()
                 time.sleep(HOLD)
             result["committed"] = time.monotonic()
@@ -81,10 +91,8 @@ class Race(bench.Bench):
             closed = time.monotonic()
             poster.join()
         with self.env() as env:
-            invoice = env["account.move"].browse(result["invoice"])
-            period = env["netvisor.period"].browse(periods[company_id])
+            invoice, period, lost = self.outcome(env, result["invoice"], periods[company_id], span)
             in_period = invoice in period.voucher_ids.move_id
-            inside = span[0] <= invoice.date <= span[1]
             say(
                 f"Close took {closed - started:.1f} s; the posting committed "
                 f"{result['committed'] - started:.1f} s after the close began."
@@ -94,7 +102,7 @@ class Race(bench.Bench):
                 f"{'in the period' if in_period else 'not in the period'} "
                 f"({period.voucher_count} vouchers), lock date {period.date_to}."
             )
-        if inside and not in_period:
+        if lost:
             say("LOST: locked inside the closed period, in no period, never sent.")
             self.failed = True
             return 1
@@ -119,22 +127,7 @@ class Race(bench.Bench):
                 if attempt == 0:
                     began.set()
                     closed.wait(60)
-                invoice = (
-                    env["account.move"]
-                    .with_company(company_id)
-                    .create(
-                        {
-                            "move_type": "out_invoice",
-                            "partner_id": self.partner_id,
-                            "invoice_date": span[1],
-                            "invoice_line_ids": [
-                                (0, 0, {"name": "Myöhässä", "quantity": 1, "price_unit": 42})
-                            ],
-                        }
-                    )
-                )
-                invoice.action_post()
-                result["invoice"] = invoice.id
+                result["invoice"] = self.post_invoice(env, company_id, span[1], "Myöhässä")
 
         def poster():
             for attempt in range(3):  # what Odoo's request retry does
@@ -153,16 +146,14 @@ class Race(bench.Bench):
         closed.set()
         thread.join()
         with self.env() as env:
-            invoice = env["account.move"].browse(result["invoice"])
-            period = env["netvisor.period"].browse(periods[company_id])
+            invoice, period, lost = self.outcome(env, result["invoice"], periods[company_id], span)
             in_period = invoice in period.voucher_ids.move_id
-            inside = span[0] <= invoice.date <= span[1]
             say(
                 f"Posting after the close: {result.get('retries', 0)} serialization "
                 f"failure(s), then {invoice.name} dated {invoice.date} "
                 f"({'in' if in_period else 'not in'} the period closed up to {period.date_to})."
             )
-        if inside and not in_period:
+        if lost:
             say("LOST: posted into the closed month with the old lock date.")
             self.failed = True
             return 1
