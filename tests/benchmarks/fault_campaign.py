@@ -574,7 +574,8 @@ class Campaign:
     def chaos_phase(self):
         args, figures = self.args, self.figures
         total = len(self.moves)
-        kill_points = sorted(self.rng.uniform(0.03, 0.85) * total for _ in range(args.kills))
+        # before the tail, which goes fast once the chaos is off
+        kill_points = sorted(self.rng.uniform(0.03, 0.7) * total for _ in range(args.kills))
         faults = self.faults
         faults.set_probability(min(args.max_probability, FIRST_PROBABILITY))
         self.server.start()
@@ -606,14 +607,13 @@ class Campaign:
             if not faults.on and not kills_left:
                 break
             if not waiting:
+                if kill_at:  # the kill planned for this moment strikes the sender's last work
+                    self.kill_server(figures, args, sent, total)
                 break  # nothing left to send: no fault or kill can strike any more
             if kill_at and now >= kill_at:
-                self.server.kill()
-                figures.kills += 1
+                self.kill_server(figures, args, sent, total)
                 kill_at = 0.0
-                self.server.start()
                 activity_since_start = False
-                say(f"  kill {figures.kills}/{args.kills} at {sent}/{total} sent")
             elif (
                 kills_left
                 and not kill_at
@@ -649,6 +649,12 @@ class Campaign:
             figures.shortfalls.append(f"faults {sum(figures.faults.values())} < {args.faults}")
         if figures.kills < args.kills:
             figures.shortfalls.append(f"kills {figures.kills} < {args.kills}")
+
+    def kill_server(self, figures, args, sent, total):
+        self.server.kill()
+        figures.kills += 1
+        self.server.start()
+        say(f"  kill {figures.kills}/{args.kills} at {sent}/{total} sent")
 
     def _probability(self, probability, injected, sent, total):
         """The next chaos probability: up when the faults lag behind the vouchers sent,
