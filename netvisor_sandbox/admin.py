@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, unquote
 
 from . import seed
 from .faults import STAGES
+from .store import VoucherNotFound
 
 TOKEN_HEADER = "X-Sandbox-Admin-Token"  # noqa: S105 - a header name, not a secret
 LOCK_FIELDS = {
@@ -115,6 +116,34 @@ def _route(server, method, parts, params, data):
         case "DELETE", ["companies", org, "vouchers"]:
             company = _company(store, org)
             return 200, {"deleted": store.reset_vouchers(company.id)}
+        case "POST", ["companies", org, "vouchers"]:
+            company = _company(store, org)
+            types = store.voucher_types(company.id)
+            key = _tamper(
+                store.add_voucher,
+                company.id,
+                _required(data, "date"),
+                data.get("description"),
+                data.get("voucher_class") or types[0]["name"],
+                data.get("lines"),
+            )
+            return 201, {"netvisor_key": key}
+        case "DELETE", ["companies", org, "vouchers", key]:
+            company = _company(store, org)
+            days_ago = data.get("days_ago", params.get("days_ago", 0))
+            if isinstance(days_ago, str):
+                days_ago = float(days_ago) if "." in days_ago else int(days_ago)
+            _tamper(store.delete_voucher, company.id, key, days_ago)
+            return 200, _one_voucher(store, company.id, key)
+        case "PATCH", ["companies", org, "vouchers", key, "lines", position]:
+            company = _company(store, org)
+            changes = {k: v for k, v in data.items() if k != "balance_position"}
+            balance = data.get("balance_position")
+            _tamper(store.edit_line, company.id, key, position, changes, balance)
+            return 200, _one_voucher(store, company.id, key)
+        case "POST", ["companies", org, "vouchers", key, "duplicate"]:
+            company = _company(store, org)
+            return 201, {"netvisor_key": _tamper(store.duplicate_voucher, company.id, key)}
     raise AdminError(404, f"no admin endpoint {method} /_sandbox/{'/'.join(parts)}")
 
 
@@ -130,6 +159,18 @@ def _company(store, org):
     if company is None:
         raise AdminError(404, f"no company with organisation id {org}")
     return company
+
+
+def _tamper(method, company_id, *args):
+    """Run a tampering method of the store; a key not of this company is 404."""
+    try:
+        return method(company_id, *args)
+    except VoucherNotFound as error:
+        raise AdminError(404, str(error)) from None
+
+
+def _one_voucher(store, company_id, key) -> dict:
+    return _voucher_json(store.vouchers(company_id, "AND netvisor_key = ?", (int(key),))[0])
 
 
 def _company_json(store, org) -> dict:
@@ -168,6 +209,8 @@ def _voucher_json(voucher: dict) -> dict:
         "status": voucher["status"],
         "attachment_count": voucher["attachment_count"],
         "created_at": voucher["created_at"],
+        "modified_at": voucher["modified_at"],
+        "deleted_at": voucher["deleted_at"],
         "lines": [
             {
                 "netvisor_key": line["netvisor_key"],

@@ -19,6 +19,12 @@ class Settings:
     vat_percents: frozenset = field(default_factory=lambda: DEFAULT_VAT_PERCENTS)
     accept_foreign_voucher_class: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
+    # Whether deleted vouchers stay visible to accountingledger.nv (Status="deleted", with
+    # voucherstatus 1/3 and key lookups). API.md §11.4 leaves it open; strict: never.
+    deleted_in_ledger: bool = False
+    # accountbalance.nv: `Number` and `Name` under each Account (the newer revision of
+    # API.md §11.4); strict: the older shape without them.
+    account_balance_numbers: bool = False
 
     def as_json(self) -> dict:
         data = dict(vars(self))

@@ -1,7 +1,9 @@
 """`python3 -m netvisor_sandbox.control`: the admin API from the command line.
 
 For the demo, fault campaigns and trying failure paths by hand: lock a period, queue
-faults or turn chaos on, add latency, read request stats, list or reset stored vouchers.
+faults or turn chaos on, add latency, read request stats, list or reset stored vouchers,
+and tamper with the ledger as a person in Netvisor would (delete a voucher, edit a line,
+duplicate a voucher, book one by hand) to exercise reconciliation.
 The admin token is read from DATA/admin_token (as `make demo` and the sandbox itself keep
 it) unless --token is given.
 """
@@ -18,6 +20,24 @@ from .faults import STAGES
 
 def _names(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _days(value: str) -> int | float:
+    days = float(value)
+    if not days >= 0:
+        raise argparse.ArgumentTypeError("days must be a number of days, 0 or more")
+    return int(days) if days.is_integer() else days
+
+
+def _line(value: str) -> dict:
+    """`AMOUNT:ACCOUNT[:VATCODE:PERCENT]`, e.g. `-100.00:3000:KOMY:25.5`."""
+    parts = [part.strip() for part in value.split(":")]
+    if len(parts) not in (2, 4) or not all(parts):
+        raise argparse.ArgumentTypeError("a line is AMOUNT:ACCOUNT[:VATCODE:PERCENT]")
+    line = {"amount": parts[0].replace(",", "."), "account_number": parts[1]}
+    if len(parts) == 4:
+        line.update(vat_code=parts[2], vat_percent=parts[3].replace(",", "."))
+    return line
 
 
 def parse_args(argv=None):
@@ -55,7 +75,65 @@ def parse_args(argv=None):
     vouchers.add_argument("organisation_id")
     reset = sub.add_parser("reset", help="delete a company's stored vouchers")
     reset.add_argument("organisation_id")
-    return parser.parse_args(argv)
+    delete = sub.add_parser("delete", help="delete one voucher as a person in Netvisor would")
+    delete.add_argument("organisation_id")
+    delete.add_argument("key", help="the voucher's NetvisorKey")
+    delete.add_argument("--days-ago", type=_days, help="date the deletion back (8: forgotten)")
+    edit = sub.add_parser("edit-line", help="edit one line of a voucher (position from 1)")
+    edit.add_argument("organisation_id")
+    edit.add_argument("key", help="the voucher's NetvisorKey")
+    edit.add_argument("position", type=int, help="the line, 1 = first")
+    edit.add_argument("--amount", help="new amount in euros, e.g. 12.34 or -5.00")
+    edit.add_argument("--balance-line", type=int, help="with --amount: the line that absorbs it")
+    edit.add_argument("--account", help="new account number")
+    edit.add_argument("--vat-code", help="new VAT code, e.g. KOMY")
+    edit.add_argument("--vat-percent", help="new VAT percent, e.g. 25.5")
+    edit.add_argument("--description", help="new line description")
+    duplicate = sub.add_parser("duplicate", help="copy a voucher (as if imported twice)")
+    duplicate.add_argument("organisation_id")
+    duplicate.add_argument("key", help="the voucher's NetvisorKey")
+    add = sub.add_parser("add-voucher", help="book a voucher by hand")
+    add.add_argument("organisation_id")
+    add.add_argument("date", help="YYYY-MM-DD")
+    add.add_argument("description")
+    add.add_argument(
+        "--line",
+        dest="lines",
+        type=_line,
+        action="append",
+        required=True,
+        help="AMOUNT:ACCOUNT[:VATCODE:PERCENT], repeatable; a negative amount as --line=-5:3000",
+    )
+    add.add_argument("--voucher-class", help="voucher type name (default: the first type)")
+    args = parser.parse_args(argv)
+    if args.command == "edit-line":
+        if (args.amount is None) != (args.balance_line is None):
+            parser.error("edit-line: --amount and --balance-line go together")
+        if all(
+            getattr(args, name) is None
+            for name in ("amount", "account", "vat_code", "vat_percent", "description")
+        ):
+            parser.error("edit-line: nothing to change")
+    return args
+
+
+def _edit_line_body(args) -> dict:
+    body = {}
+    for option, name in (
+        ("amount", "amount"),
+        ("account", "account_number"),
+        ("vat_code", "vat_code"),
+        ("vat_percent", "vat_percent"),
+        ("description", "description"),
+    ):
+        if getattr(args, option) is not None:
+            body[name] = getattr(args, option)
+    for name in ("amount", "vat_percent"):
+        if name in body:
+            body[name] = body[name].replace(",", ".")
+    if args.balance_line is not None:
+        body["balance_position"] = args.balance_line
+    return body
 
 
 def request_for(args):
@@ -91,9 +169,22 @@ def request_for(args):
         return ("DELETE" if args.reset else "GET"), "stats", None
     if args.command == "latency":
         return "POST", "latency", {"ms": args.ms}
+    vouchers = f"companies/{args.organisation_id}/vouchers"
     if args.command == "vouchers":
-        return "GET", f"companies/{args.organisation_id}/vouchers", None
-    return "DELETE", f"companies/{args.organisation_id}/vouchers", None
+        return "GET", vouchers, None
+    if args.command == "delete":
+        body = None if args.days_ago is None else {"days_ago": args.days_ago}
+        return "DELETE", f"{vouchers}/{args.key}", body
+    if args.command == "edit-line":
+        return "PATCH", f"{vouchers}/{args.key}/lines/{args.position}", _edit_line_body(args)
+    if args.command == "duplicate":
+        return "POST", f"{vouchers}/{args.key}/duplicate", None
+    if args.command == "add-voucher":
+        body = {"date": args.date, "description": args.description, "lines": args.lines}
+        if args.voucher_class:
+            body["voucher_class"] = args.voucher_class
+        return "POST", vouchers, body
+    return "DELETE", vouchers, None
 
 
 def main(argv=None):

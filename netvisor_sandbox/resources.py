@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from . import seed, validation
-from .envelope import E
+from . import store as store_module
+from .envelope import HELSINKI, E
 from .errors import NetvisorFault, invalid
 
 MAX_KEYLIST = 500
@@ -47,6 +48,11 @@ def accounting(request: Request, company) -> list[E]:
 
 def invalidatevouchers(request: Request, company) -> list[E]:
     keys, comment = validation.parse_invalidation(request.body, company, request.store)
+    marks = ",".join("?" * len(keys))
+    for voucher in request.store.vouchers(
+        company.id, f"AND netvisor_key IN ({marks}) AND status = 'deleted'", tuple(keys)
+    ):  # deleted in the UI: gone for the API, as for the ledger
+        raise invalid("voucher_not_found", key=voucher["netvisor_key"])
     request.store.invalidate_vouchers(keys, comment)
     return []
 
@@ -126,6 +132,11 @@ def vouchertypelist(request: Request, company) -> list[E]:
     return [E("VoucherTypeList", [E("DefaultVoucherTypes", defaults), E("VoucherTypes", types)])]
 
 
+def _params(request: Request) -> dict[str, str]:
+    """Query parameters by lower-case name (Netvisor's names are case-insensitive)."""
+    return {k.lower(): v for k, v in parse_qsl(request.query, keep_blank_values=True)}
+
+
 def _int_param(params, name) -> int:
     value = params[name].strip()
     if not (value.isascii() and value.isdigit()):
@@ -141,8 +152,9 @@ def _date_param(params, name) -> datetime.date:
 
 
 def accountingledger(request: Request, company) -> list[E]:
-    """Filters of API.md §6.4. A key lookup returns the voucher whatever its status."""
-    params = {k.lower(): v for k, v in parse_qsl(request.query, keep_blank_values=True)}
+    """Filters of API.md §6.4. A key lookup returns the voucher whatever its status (a
+    deleted one only with `deleted_in_ledger`)."""
+    params = _params(request)
     where, args = [], []
     by_key = "netvisorkey" in params or "netvisorkeylist" in params
     if by_key:
@@ -212,6 +224,8 @@ def accountingledger(request: Request, company) -> list[E]:
         where.append("status = 'valid'")
     elif status == "3":
         where.append("status IN ('invalidated', 'deleted')")
+    if not request.settings.deleted_in_ledger:  # strict: only deletedvouchers.nv knows them
+        where.append("status != 'deleted'")
 
     vouchers = request.store.vouchers(company.id, "".join(f" AND {w}" for w in where), tuple(args))
     low = _int_param(params, "accountnumberstart") if "accountnumberstart" in params else None
@@ -275,6 +289,111 @@ def _ledger_voucher(voucher: dict, base_url: str, history: bool) -> E:
     return E("Voucher", children, {"Status": voucher["status"]})
 
 
+def deletedvouchers(request: Request, company) -> list[E]:
+    """API.md §11.4: vouchers deleted since `deletedsince`, the last 7 days at most;
+    `DeleteDate` in Finnish time like the envelope's TimeStamp."""
+    params = _params(request)
+    if "deletedsince" not in params:
+        raise invalid("parameter_missing", name="deletedsince")
+    since = _date_param(params, "deletedsince")
+    return [
+        E(
+            "DeletedVouchers",
+            [
+                E(
+                    "DeletedVoucher",
+                    [
+                        E("NetvisorKey", key),
+                        E(
+                            "DeleteDate",
+                            at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M"),
+                            {"format": "ansi"},
+                        ),
+                    ],
+                )
+                for key, at in request.store.deleted_vouchers(company.id, since)
+            ],
+        )
+    ]
+
+
+def _account_keys(params, rows) -> list | None:
+    """The accounts `netvisorkey` / `netvisorkeylist` ask for (None: not filtered); a key
+    that is not one of the company's posting accounts is refused."""
+    if "netvisorkey" in params and "netvisorkeylist" in params:
+        raise invalid(
+            "parameter_invalid", name="netvisorkeylist", value=params["netvisorkeylist"][:40]
+        )
+    if "netvisorkey" in params:
+        name, parts = "netvisorkey", [params["netvisorkey"].strip()]
+    elif "netvisorkeylist" in params:
+        name = "netvisorkeylist"
+        parts = [p.strip() for p in params[name].split(",") if p.strip()]
+        if len(parts) > MAX_KEYLIST:
+            raise NetvisorFault(
+                "INVALID_DATA_SIZE", "too_many_keys", count=len(parts), limit=MAX_KEYLIST
+            )
+    else:
+        return None
+    by_key = {row["netvisor_key"]: row for row in rows if row["account_type"] == "account"}
+    if not parts or not all(p.isascii() and p.isdigit() and int(p) in by_key for p in parts):
+        raise invalid("parameter_invalid", name=name, value=params[name][:40])
+    return [by_key[int(p)] for p in dict.fromkeys(parts)]
+
+
+def accountbalance(request: Request, company) -> list[E]:
+    """API.md §11.4. intervaltype 0: Debet/Kredit/Balance of all valid lines up to each
+    date; 1-4: the two dates' range split into days, ISO weeks, months or years, the
+    movements of each interval and the cumulative Balance at its last day."""
+    params = _params(request)
+    if "balancedates" not in params:
+        raise invalid("parameter_missing", name="balancedates")
+    texts = [p.strip() for p in params["balancedates"].split(",")]
+    try:
+        dates = [validation.parse_ansi_date(t) for t in texts]
+    except NetvisorFault:
+        raise invalid(
+            "parameter_invalid", name="balancedates", value=params["balancedates"][:40]
+        ) from None
+    interval_type = 0
+    if "intervaltype" in params:
+        raw = params["intervaltype"].strip()
+        if raw not in ("0", "1", "2", "3", "4"):
+            raise invalid("parameter_invalid", name="intervaltype", value=raw[:10])
+        interval_type = int(raw)
+    try:
+        intervals = store_module.balance_intervals(dates, interval_type)
+    except ValueError:
+        raise invalid(
+            "parameter_invalid", name="balancedates", value=params["balancedates"][:40]
+        ) from None
+    rows = request.store.account_rows(company.id)
+    wanted = _account_keys(params, rows)
+    balances = request.store.account_balances(company.id, dates, interval_type)
+    if wanted is None:
+        wanted = [row for row in rows if row["number"] in balances]
+    zeros = [(last, 0, 0, 0) for _, last in intervals]
+    accounts = []
+    for row in wanted:
+        children = []
+        if request.settings.account_balance_numbers:
+            children += [E("Number", row["number"] or ""), E("Name", row["name"])]
+        for day, debit, credit, balance in balances.get(row["number"], zeros):
+            children.append(
+                E(
+                    "AccountBalance",
+                    [
+                        E("Debet", amount_text(debit)),
+                        E("Kredit", amount_text(credit)),
+                        E("Balance", amount_text(balance)),
+                    ],
+                    {"Date": day.isoformat(), "format": "ansi"},
+                )
+            )
+        accounts.append(E("Account", children, {"Netvisorkey": row["netvisor_key"]}))
+    return [E("AccountBalances", accounts)]
+
+
 # resource name -> (HTTP method, handler)
 RESOURCES = {
     "accounting": ("POST", accounting),
@@ -283,4 +402,6 @@ RESOURCES = {
     "accountlist": ("GET", accountlist),
     "accountingperiodlist": ("GET", accountingperiodlist),
     "vouchertypelist": ("GET", vouchertypelist),
+    "deletedvouchers": ("GET", deletedvouchers),
+    "accountbalance": ("GET", accountbalance),
 }

@@ -4,15 +4,18 @@ One connection keeps per-request cost low (no connect per request); the lock mak
 threaded server safe. Everything a restart must keep lives in the database file.
 """
 
+import bisect
 import contextlib
 import datetime
 import json
 import sqlite3
 import threading
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import seed
+from . import seed, validation
+from .envelope import HELSINKI
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -41,7 +44,7 @@ CREATE TABLE IF NOT EXISTS vouchers (
     number INTEGER NOT NULL, voucher_date TEXT NOT NULL, description TEXT,
     voucher_class TEXT NOT NULL, calculation_mode TEXT NOT NULL, checked INTEGER NOT NULL,
     status TEXT NOT NULL, created_at TEXT NOT NULL, modified_at TEXT NOT NULL,
-    attachment_count INTEGER NOT NULL DEFAULT 0);
+    attachment_count INTEGER NOT NULL DEFAULT 0, deleted_at TEXT);
 CREATE INDEX IF NOT EXISTS vouchers_company_date ON vouchers (company_id, voucher_date);
 -- the next voucher number without scanning the company's vouchers (a month of 10,000)
 CREATE INDEX IF NOT EXISTS vouchers_company_type_number ON vouchers (company_id, type_key, number);
@@ -62,6 +65,16 @@ CREATE TABLE IF NOT EXISTS transactions (
 # Keys never repeat, even after an admin reset (AUTOINCREMENT), and look like Netvisor's.
 FIRST_VOUCHER_KEY = 1001
 FIRST_LINE_KEY = 90001
+# deletedvouchers.nv lists the deletions of the last 7 days only (API.md §11.4).
+DELETED_MEMORY = datetime.timedelta(days=7)
+# accountbalance.nv intervaltype: 0 separate dates | 1 day | 2 week | 3 month | 4 year
+INTERVAL_TYPES = (0, 1, 2, 3, 4)
+MAX_BALANCE_INTERVALS = 1000
+LINE_CHANGES = ("amount", "account_number", "vat_code", "vat_percent", "description")
+
+
+class VoucherNotFound(ValueError):
+    """The key is not a voucher of this company (another company's keys included)."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +140,73 @@ def _date(value):
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+def _now(days_ago: float = 0) -> str:
+    moment = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days_ago)
+    return moment.isoformat(timespec="seconds")
+
+
+def _cents(amount) -> int:
+    """Euros as text or number (`12.34`, `-12,34`, at most two decimals) -> cents."""
+    try:
+        value = Decimal(str(amount).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"amount {str(amount)[:40]!r} is not a number") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"amount {str(amount)[:40]!r} must have at most two decimals")
+    return int(value * 100)
+
+
+def _percent(value) -> str:
+    try:
+        percent = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"vat_percent {str(value)[:20]!r} is not a number") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise ValueError("vat_percent must be between 0 and 100")
+    return validation.percent_text(percent)
+
+
+def balance_intervals(
+    dates: list[datetime.date], interval_type: int
+) -> list[tuple[datetime.date | None, datetime.date]]:
+    """The (first day, last day) of each AccountBalance of accountbalance.nv.
+
+    Type 0: one per distinct date, from the beginning of the books (first day None).
+    Types 1-4: the range of the two dates split into days, ISO weeks, calendar months or
+    years, clipped to the range. Bad input raises ValueError.
+    """
+    if interval_type not in INTERVAL_TYPES:
+        raise ValueError(f"interval type must be one of {INTERVAL_TYPES}")
+    if not dates:
+        raise ValueError("at least one date is needed")
+    if interval_type == 0:
+        unique = sorted(set(dates))
+        if len(unique) > MAX_BALANCE_INTERVALS:
+            raise ValueError(f"at most {MAX_BALANCE_INTERVALS} dates")
+        return [(None, day) for day in unique]
+    if len(dates) != 2:
+        raise ValueError("an interval needs exactly two dates: start,end")
+    start, end = dates
+    if start > end:
+        raise ValueError("the start date is after the end date")
+    intervals = []
+    first = start
+    while first <= end:
+        if interval_type == 1:
+            last = first
+        elif interval_type == 2:
+            last = first + datetime.timedelta(days=6 - first.weekday())
+        elif interval_type == 3:
+            following = datetime.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            last = following - datetime.timedelta(days=1)
+        else:
+            last = datetime.date(first.year, 12, 31)
+        last = min(last, end)
+        intervals.append((first, last))
+        if len(intervals) > MAX_BALANCE_INTERVALS:
+            raise ValueError(f"at most {MAX_BALANCE_INTERVALS} intervals")
+        first = last + datetime.timedelta(days=1)
+    return intervals
 
 
 class Store:
@@ -141,6 +219,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._migrate()
         self._clear_caches()
         with self._lock:
             if not self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone():
@@ -149,6 +228,12 @@ class Store:
     def close(self):
         with self._lock:
             self._db.close()
+
+    def _migrate(self):
+        """Bring a database file of an older sandbox up to the current schema."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(vouchers)")}
+        if "deleted_at" not in columns:
+            self._db.execute("ALTER TABLE vouchers ADD COLUMN deleted_at TEXT")
 
     def _clear_caches(self):
         self._companies = {}
@@ -318,7 +403,9 @@ class Store:
                 number = row[0]
             now = _now()
             key = db.execute(
-                "INSERT INTO vouchers VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO vouchers (company_id, type_key, number, voucher_date, description, "
+                "voucher_class, calculation_mode, checked, status, created_at, modified_at, "
+                "attachment_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     company_id,
                     voucher["type_key"],
@@ -402,6 +489,295 @@ class Store:
                     "UPDATE vouchers SET status='invalidated', modified_at=? WHERE netvisor_key=?",
                     (now, key),
                 )
+
+    def deleted_vouchers(
+        self, company_id: int, since_date: datetime.date
+    ) -> list[tuple[int, datetime.datetime]]:
+        """(key, deleted_at in UTC) of vouchers deleted on or after `since_date` (a day in
+        Finnish time, like Netvisor's) and within the last 7 days: older deletions are
+        forgotten (API.md §11.4)."""
+        forget_before = _now(DELETED_MEMORY.days)
+        since = datetime.datetime.combine(since_date, datetime.time(), HELSINKI)
+        since_text = since.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT netvisor_key, deleted_at FROM vouchers WHERE company_id=? "
+                "AND status='deleted' AND deleted_at >= ? AND deleted_at >= ? "
+                "ORDER BY deleted_at, netvisor_key",
+                (company_id, since_text, forget_before),
+            ).fetchall()
+        return [(r[0], datetime.datetime.fromisoformat(r[1])) for r in rows]
+
+    def account_balances(
+        self, company_id: int, dates: list[datetime.date], interval_type: int
+    ) -> dict[str, list[tuple[datetime.date, int, int, int]]]:
+        """accountbalance.nv: account number -> one (date, debit, credit, balance) in cents
+        per interval of `balance_intervals`, for every account with any line in the company
+        (any voucher status; only valid vouchers count towards the sums).
+
+        One GROUP BY per account and day, then prefix sums: the cost follows the number of
+        (account, day) pairs, not the number of vouchers.
+        """
+        intervals = balance_intervals(dates, interval_type)
+        last_day = intervals[-1][1].isoformat()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT l.account_number, CASE WHEN v.status = 'valid' AND v.voucher_date <= ? "
+                "THEN v.voucher_date END AS day, "
+                "SUM(CASE WHEN l.sum_cents > 0 THEN l.sum_cents ELSE 0 END), "
+                "SUM(CASE WHEN l.sum_cents < 0 THEN -l.sum_cents ELSE 0 END) "
+                "FROM vouchers v JOIN voucher_lines l ON l.voucher_key = v.netvisor_key "
+                "WHERE v.company_id = ? GROUP BY l.account_number, day "
+                "ORDER BY l.account_number, day",
+                (last_day, company_id),
+            ).fetchall()
+        days: dict[str, list[str]] = {}
+        sums: dict[str, list[tuple[int, int]]] = {}  # prefix sums (debit, credit) per day
+        for number, day, debit, credit in rows:
+            days.setdefault(number, [])
+            sums.setdefault(number, [(0, 0)])
+            if day is not None:  # None: lines not counted (other status, later date)
+                before_debit, before_credit = sums[number][-1]
+                days[number].append(day)
+                sums[number].append((before_debit + debit, before_credit + credit))
+
+        def upto(number: str, day: datetime.date | None) -> tuple[int, int]:
+            if day is None:
+                return 0, 0
+            return sums[number][bisect.bisect_right(days[number], day.isoformat())]
+
+        result = {}
+        for number in days:
+            entries = []
+            for first, last in intervals:
+                debit, credit = upto(number, last)
+                balance = debit - credit
+                if first is not None:  # movements of the interval only
+                    before = upto(number, first - datetime.timedelta(days=1))
+                    debit, credit = debit - before[0], credit - before[1]
+                entries.append((last, debit, credit, balance))
+            result[number] = entries
+        return result
+
+    # -- tampering: what a person does in Netvisor's UI (admin) ---------------------------
+    def _own_voucher(self, company_id: int, key) -> dict:
+        """The company's voucher `key` with its lines; VoucherNotFound otherwise."""
+        if isinstance(key, bool) or not str(key).strip().isdigit():
+            raise VoucherNotFound(f"no voucher {str(key)[:20]!r} in this company")
+        found = self.vouchers(company_id, "AND netvisor_key = ?", (int(str(key).strip()),))
+        if not found:
+            raise VoucherNotFound(f"no voucher {key} in this company")
+        return found[0]
+
+    def delete_voucher(self, company_id: int, key, days_ago: float = 0) -> None:
+        """Delete as a person does in the UI: status 'deleted', `deleted_at` now minus
+        `days_ago` days (to age a deletion past deletedvouchers.nv's 7 days)."""
+        if isinstance(days_ago, bool) or not isinstance(days_ago, int | float) or days_ago < 0:
+            raise ValueError("days_ago must be a non-negative number")
+        with self._lock:
+            voucher = self._own_voucher(company_id, key)
+            if voucher["status"] == "deleted":
+                raise ValueError(f"voucher {voucher['netvisor_key']} is already deleted")
+            at = _now(days_ago)
+            with self._write() as db:
+                db.execute(
+                    "UPDATE vouchers SET status='deleted', deleted_at=?, modified_at=? "
+                    "WHERE netvisor_key=?",
+                    (at, at, voucher["netvisor_key"]),
+                )
+                db.execute(
+                    "INSERT INTO voucher_history VALUES (?,?,?)",
+                    (voucher["netvisor_key"], at, "deleted"),
+                )
+
+    def edit_line(
+        self,
+        company_id: int,
+        key,
+        position: int,
+        changes: dict,
+        balance_position: int | None = None,
+    ) -> None:
+        """Edit line `position` (1-based) of a valid voucher as a person would. `changes`:
+        amount (euros), account_number, vat_code, vat_percent, description. A new amount
+        needs `balance_position`, the line that absorbs the difference (Netvisor keeps a
+        voucher balanced)."""
+        unknown = sorted(set(changes) - set(LINE_CHANGES))
+        if unknown or not changes:
+            raise ValueError(f"changes must be some of {LINE_CHANGES}, got {unknown or 'none'}")
+        with self._lock:
+            voucher = self._own_voucher(company_id, key)
+            if voucher["status"] != "valid":
+                raise ValueError(f"voucher {voucher['netvisor_key']} is {voucher['status']}")
+            lines = voucher["lines"]
+            line = self._line_at(lines, position, "position")
+            edited = dict(line)
+            other = None
+            if "amount" in changes:
+                if balance_position is None:
+                    raise ValueError(
+                        "an amount change needs balance_position (the line that "
+                        "absorbs the difference)"
+                    )
+                other = dict(self._line_at(lines, balance_position, "balance_position"))
+                if other["netvisor_key"] == line["netvisor_key"]:
+                    raise ValueError("balance_position must be another line")
+                edited["sum_cents"] = _cents(changes["amount"])
+                other["sum_cents"] -= edited["sum_cents"] - line["sum_cents"]
+            if "account_number" in changes:
+                number = str(changes["account_number"]).strip()
+                account = self.accounts(company_id).get(number)
+                if account is None or account.account_type != "account":
+                    raise ValueError(f"account {number[:20]} is not in the company's chart")
+                edited["account_number"] = number
+            if "vat_code" in changes:
+                edited["vat_code"] = str(changes["vat_code"]).strip()
+                if edited["vat_code"] not in validation.VAT_CODES:
+                    raise ValueError(f"unknown VAT code {edited['vat_code'][:20]!r}")
+            if "vat_percent" in changes:
+                edited["vat_percent"] = _percent(changes["vat_percent"])
+            if edited["vat_code"] in validation.ZERO_ONLY_CODES and Decimal(edited["vat_percent"]):
+                raise ValueError(f"VAT code {edited['vat_code']} takes 0 %")
+            if "description" in changes:
+                edited["description"] = changes["description"]
+                if edited["description"] is not None and not isinstance(edited["description"], str):
+                    raise ValueError("description must be text or null")
+            now = _now()
+            with self._write() as db:
+                for item in filter(None, (edited, other)):
+                    db.execute(
+                        "UPDATE voucher_lines SET sum_cents=?, account_number=?, vat_code=?, "
+                        "vat_percent=?, description=? WHERE netvisor_key=?",
+                        (
+                            item["sum_cents"],
+                            item["account_number"],
+                            item["vat_code"],
+                            item["vat_percent"],
+                            item["description"],
+                            item["netvisor_key"],
+                        ),
+                    )
+                db.execute(
+                    "UPDATE vouchers SET modified_at=? WHERE netvisor_key=?",
+                    (now, voucher["netvisor_key"]),
+                )
+                db.execute(
+                    "INSERT INTO voucher_history VALUES (?,?,?)",
+                    (voucher["netvisor_key"], now, "edited"),
+                )
+
+    @staticmethod
+    def _line_at(lines: list[dict], position, name: str) -> dict:
+        if isinstance(position, bool) or not str(position).strip().isdigit():
+            raise ValueError(f"{name} must be a line number from 1")
+        index = int(str(position).strip()) - 1
+        if not 0 <= index < len(lines):
+            raise ValueError(f"{name} {index + 1} is not a line of the voucher (1-{len(lines)})")
+        return lines[index]
+
+    def duplicate_voucher(self, company_id: int, key) -> int:
+        """A copy under a new key and the type's next number, status valid: what the same
+        voucher imported twice looks like. Returns the new key."""
+        with self._lock:
+            voucher = self._own_voucher(company_id, key)
+            header = {
+                "type_key": voucher["type_key"],
+                "number": None,
+                "date": datetime.date.fromisoformat(voucher["voucher_date"]),
+                "description": voucher["description"],
+                "voucher_class": voucher["voucher_class"],
+                "calculation_mode": voucher["calculation_mode"],
+                "checked": voucher["checked"],
+                "comment": None,
+                "attachment_count": voucher["attachment_count"],
+            }
+            lines = [
+                {
+                    "cents": line["sum_cents"],
+                    "description": line["description"],
+                    "account_number": line["account_number"],
+                    "vat_percent": line["vat_percent"],
+                    "vat_code": line["vat_code"],
+                    "account_dimension": line["account_dimension"],
+                    "account_dimension_type": line["account_dimension_type"],
+                    "dimensions": line["dimensions"],
+                }
+                for line in voucher["lines"]
+            ]
+            return self.insert_voucher(company_id, header, lines)
+
+    def add_voucher(
+        self,
+        company_id: int,
+        date,
+        description: str | None,
+        voucher_class: str,
+        lines: list[dict],
+    ) -> int:
+        """A voucher booked by hand in Netvisor. `lines`: {amount, account_number,
+        vat_code (NONE), vat_percent (0), description (None)}; they must balance to 0 and
+        the date must fall in an accounting period. Returns the new key."""
+        if isinstance(date, str):
+            date = datetime.date.fromisoformat(date.strip())
+        if not isinstance(date, datetime.date):
+            raise ValueError("date must be YYYY-MM-DD")
+        if not any(begin <= date <= end for _, _, begin, end in self.periods(company_id)):
+            raise ValueError(f"{date.isoformat()} is not in any accounting period")
+        type_key = next(
+            (
+                t["netvisor_key"]
+                for t in self.voucher_types(company_id)
+                if t["name"] == voucher_class
+            ),
+            None,
+        )
+        if type_key is None:
+            raise ValueError(f"no voucher type named {str(voucher_class)[:100]!r}")
+        if description is not None and not isinstance(description, str):
+            raise ValueError("description must be text")
+        if not isinstance(lines, list) or not lines:
+            raise ValueError("a voucher needs lines")
+        stored = []
+        for line in lines:
+            if not isinstance(line, dict) or "amount" not in line or "account_number" not in line:
+                raise ValueError("each line needs amount and account_number")
+            number = str(line["account_number"]).strip()
+            account = self.accounts(company_id).get(number)
+            if account is None or account.account_type != "account":
+                raise ValueError(f"account {number[:20]} is not in the company's chart")
+            code = str(line.get("vat_code") or "NONE").strip()
+            if code not in validation.VAT_CODES:
+                raise ValueError(f"unknown VAT code {code[:20]!r}")
+            percent = _percent(line.get("vat_percent", 0))
+            if code in validation.ZERO_ONLY_CODES and Decimal(percent):
+                raise ValueError(f"VAT code {code} takes 0 %, not {percent}")
+            stored.append(
+                {
+                    "cents": _cents(line["amount"]),
+                    "description": line.get("description"),
+                    "account_number": number,
+                    "vat_percent": percent,
+                    "vat_code": code,
+                    "account_dimension": None,
+                    "account_dimension_type": None,
+                    "dimensions": [],
+                }
+            )
+        total = sum(line["cents"] for line in stored)
+        if total:
+            raise ValueError(f"the lines do not balance: they sum to {Decimal(total).scaleb(-2)}")
+        header = {
+            "type_key": type_key,
+            "number": None,
+            "date": date,
+            "description": description,
+            "voucher_class": voucher_class,
+            "calculation_mode": "net",
+            "checked": False,
+            "comment": "booked by hand",
+            "attachment_count": 0,
+        }
+        return self.insert_voucher(company_id, header, stored)
 
     # -- admin -----------------------------------------------------------------------------
     def list_companies(self) -> list[dict]:

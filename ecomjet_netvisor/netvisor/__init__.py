@@ -4,7 +4,9 @@ from . import errors, vat
 from .client import Credentials, NetvisorClient, compute_mac
 from .responses import (
     Account,
+    AccountBalance,
     AccountList,
+    DeletedVoucher,
     LedgerLine,
     LedgerVoucher,
     Period,
@@ -16,8 +18,10 @@ from .vouchers import Voucher, VoucherLine, build_voucher_xml, validate_voucher
 
 __all__ = [
     "Account",
+    "AccountBalance",
     "AccountList",
     "Credentials",
+    "DeletedVoucher",
     "LedgerLine",
     "LedgerVoucher",
     "NetvisorClient",

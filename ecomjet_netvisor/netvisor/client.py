@@ -48,6 +48,9 @@ LANGUAGES = ("FI", "EN", "SE")
 MAX_LEDGER_KEYS = 500
 MAX_INVALIDATE_KEYS = 100
 VOUCHER_STATUSES = {"all": "1", "valid": "2", "invalidated": "3", "1": "1", "2": "2", "3": "3"}
+MAX_ACCOUNT_KEYS = 500
+# accountbalance.nv intervaltype (API.md §11.4); None: the two dates as separate dates
+BALANCE_INTERVALS = {None: "0", "day": "1", "week": "2", "month": "3", "year": "4"}
 _TRANSACTION_ID = re.compile(r"[A-Za-z0-9-]{1,50}")
 _HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 _QUERY_SAFE = re.compile(r"[A-Za-z0-9,.-]*")
@@ -208,6 +211,13 @@ def _digits(values, what):
     if bad:
         raise ValueError(f"{what} must be numeric Netvisor keys, got {bad[:5]!r}")
     return keys
+
+
+def _day(value, name):
+    """``YYYY-MM-DD`` of a date (a datetime is refused: its day would depend on a zone)."""
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise TypeError(f"{name} must be a datetime.date")
+    return value.isoformat()
 
 
 def _chain(exc):
@@ -640,6 +650,41 @@ class NetvisorClient:
             for v in found
             if v.description == reference or v.description.startswith(reference + " ")
         ]
+
+    def get_account_balances(self, start_date, end_date, interval="month", account_keys=None):
+        """GET accountbalance.nv: list[AccountBalance] for ``start_date``..``end_date``.
+
+        ``interval`` ``day`` / ``week`` / ``month`` / ``year`` splits the range (each entry
+        has the interval's debit and credit movements and the cumulative balance at its last
+        day); None asks for the two dates as separate dates (cumulative figures at each).
+        ``account_keys``: up to 500 account NetvisorKeys (accountlist.nv), default all
+        accounts Netvisor reports.
+        """
+        if interval not in BALANCE_INTERVALS:
+            raise ValueError("interval must be day, week, month, year or None")
+        start, end = _day(start_date, "start_date"), _day(end_date, "end_date")
+        if start_date > end_date:
+            raise ValueError("start_date is after end_date")
+        params = [("balancedates", f"{start},{end}"), ("intervaltype", BALANCE_INTERVALS[interval])]
+        if account_keys is not None:
+            keys = _digits(account_keys, "account_keys")
+            if not keys or len(keys) > MAX_ACCOUNT_KEYS:
+                raise ValueError(f"account_keys must hold 1 to {MAX_ACCOUNT_KEYS} keys")
+            params.append(("netvisorkeylist", ",".join(keys)))
+        return self._request(
+            "GET", "accountbalance.nv", params, parse=responses.parse_account_balances
+        )
+
+    def get_deleted_vouchers(self, since):
+        """GET deletedvouchers.nv: list[DeletedVoucher] deleted on or after ``since``.
+
+        Netvisor lists only the deletions of the last 7 days (API.md §11.4): an older
+        deletion shows only as a voucher missing from the ledger.
+        """
+        params = [("deletedsince", _day(since, "since"))]
+        return self._request(
+            "GET", "deletedvouchers.nv", params, parse=responses.parse_deleted_vouchers
+        )
 
     def invalidate_vouchers(self, keys, comment=None):
         """POST invalidatevouchers.nv for 1..100 keys; like accounting.nv, never re-sent

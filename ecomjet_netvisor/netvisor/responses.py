@@ -22,6 +22,16 @@ INVALIDATED_STATUSES = ("invalidated", "deleted")
 _NUMBER = re.compile(r"[-+]?[0-9]{1,30}(\.[0-9]{1,30})?")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _FINNISH_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+# DeleteDate: ``2022-06-08 15:14``, ISO with seconds (``T``, fraction, offset) or
+# ``8.6.2022 15:14[:09]``; the time part is optional.
+_ISO_DATETIME = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:[T ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,7})?)?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
+_FINNISH_DATETIME = re.compile(
+    r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})(?: +([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2}))?)?"
+)
 # Tags of the envelope the fallback reads; ``[^<>]*`` keeps the scan linear.
 _ENVELOPE_TAG = re.compile(r"<\s*(/?)\s*(Root|ResponseStatus|Status)\b[^<>]*>", re.IGNORECASE)
 _XML_REFERENCE = re.compile(r"&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
@@ -122,6 +132,33 @@ class LedgerVoucher:
         return self.status in INVALIDATED_STATUSES
 
 
+@dataclass(frozen=True)
+class AccountBalance:
+    """One ``AccountBalance`` of accountbalance.nv (API.md §11.4), flattened with its
+    account: ``account_key`` is the account's NetvisorKey (as in accountlist.nv);
+    ``number`` and ``name`` only come with the newer revision (else None). With an
+    interval, ``debit``/``credit`` are the interval's movements and ``balance`` the
+    cumulative balance at ``date``; with separate dates all three are cumulative."""
+
+    account_key: str
+    number: str | None
+    name: str | None
+    date: datetime.date
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class DeletedVoucher:
+    """A voucher deletedvouchers.nv lists (deleted in Netvisor in the last 7 days).
+    ``deleted_at`` is as Netvisor wrote it: naive (Netvisor's local time, presumably
+    Finnish) unless the text carried an offset; None when empty."""
+
+    netvisor_key: str
+    deleted_at: datetime.datetime | None
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -194,6 +231,43 @@ def parse_date(value):
         return datetime.date(int(year), int(month), int(day))
     except (ValueError, OverflowError):
         raise BadResponseError(f"not a date: {value[:40]!r}") from None
+
+
+def parse_datetime(value):
+    """``2022-06-08 15:14``, ``2022-06-08T15:14:09[+03:00]``, ``8.6.2022 15:14[:09]`` or a
+    bare date (midnight); '' -> None. Garbled -> BadResponseError."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    iso = _ISO_DATETIME.fullmatch(value)
+    finnish = None if iso else _FINNISH_DATETIME.fullmatch(value)
+    try:
+        if iso:
+            year, month, day, hour, minute, second, zone = iso.groups()
+        elif finnish:
+            day, month, year, hour, minute, second = finnish.groups()
+            zone = None
+        else:
+            raise ValueError(value)
+        tzinfo = None
+        if zone == "Z":
+            tzinfo = datetime.timezone.utc
+        elif zone:
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            tzinfo = datetime.timezone(sign * offset)
+        return datetime.datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=tzinfo,
+        )
+    except (ValueError, OverflowError):
+        raise BadResponseError(f"not a date and time: {value[:40]!r}") from None
 
 
 def redact_echo(text):
@@ -504,3 +578,55 @@ def parse_ledger(root):
             )
         )
     return vouchers
+
+
+def _balance_amount(node, name):
+    """Debet / Kredit / Balance: required (a missing one is a broken answer)."""
+    if child(node, name) is None:
+        raise BadResponseError(f"AccountBalance without {name} in response")
+    return parse_decimal(text(node, name))
+
+
+def parse_account_balances(root):
+    """accountbalance.nv -> list[AccountBalance], one per ``Account/AccountBalance``.
+
+    Tolerant of both revisions (with or without ``Number``/``Name``), of the key as
+    ``@Netvisorkey`` in any casing (or a ``NetvisorKey`` child) and of ``@Date`` written
+    ``YYYY-MM-DD`` or ``d.M.yyyy``. An empty ``AccountBalances`` is an empty list.
+    """
+    balances = []
+    for account in children(_payload(root, "AccountBalances"), "Account"):
+        key = (attribute(account, "Netvisorkey") or text(account, "NetvisorKey")).strip()
+        if not key:
+            raise BadResponseError("Account without Netvisorkey in response")
+        number = text(account, "Number") or None
+        name = text(account, "Name") or None
+        for item in children(account, "AccountBalance"):
+            day = parse_date(attribute(item, "Date") or text(item, "Date"))
+            if day is None:
+                raise BadResponseError("AccountBalance without Date in response")
+            balances.append(
+                AccountBalance(
+                    account_key=key,
+                    number=number,
+                    name=name,
+                    date=day,
+                    debit=_balance_amount(item, "Debet"),
+                    credit=_balance_amount(item, "Kredit"),
+                    balance=_balance_amount(item, "Balance"),
+                )
+            )
+    return balances
+
+
+def parse_deleted_vouchers(root):
+    """deletedvouchers.nv -> list[DeletedVoucher]; an empty ``DeletedVouchers`` is []."""
+    deleted = []
+    for node in children(_payload(root, "DeletedVouchers"), "DeletedVoucher"):
+        key = text(node, "NetvisorKey")
+        if not key:
+            raise BadResponseError("DeletedVoucher without NetvisorKey in response")
+        deleted.append(
+            DeletedVoucher(netvisor_key=key, deleted_at=parse_datetime(text(node, "DeleteDate")))
+        )
+    return deleted
