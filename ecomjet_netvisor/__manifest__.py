@@ -8,7 +8,7 @@
     "website": "https://github.com/ecomjet/ecomjet_netvisor",
     "license": "LGPL-3",
     "depends": ["account", "mail"],
-    "external_dependencies": {"python": ["requests", "lxml"]},
+    "external_dependencies": {"python": ["requests", "lxml", "xlsxwriter"]},
     "data": [
         "security/ir.model.access.csv",
         "security/netvisor_security.xml",
@@ -20,6 +20,7 @@
         "views/account_move_views.xml",
         "views/netvisor_voucher_views.xml",
         "views/netvisor_period_views.xml",
+        "report/netvisor_period_report.xml",
         "wizards/netvisor_period_close_views.xml",
         "views/netvisor_menus.xml",
     ],

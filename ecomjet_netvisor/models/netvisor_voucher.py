@@ -130,11 +130,25 @@ class NetvisorVoucher(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(currency_field="currency_id")
+    request_lines_html = fields.Html(
+        "Lines sent", compute="_compute_request_lines_html", sanitize=False, readonly=True
+    )
 
     _move_active_uniq = models.UniqueIndex(
         "(move_id) WHERE state != 'cancelled'",
         "A journal entry belongs to at most one Netvisor voucher.",
     )
+
+    def _compute_request_lines_html(self):
+        """The lines of the request last sent, as a table an accountant reads (the XML
+        itself is for whoever manages the integration)."""
+        for voucher in self:
+            xml = voucher.sudo().request_xml
+            lines = vouchers.request_lines(xml) if xml else []
+            voucher.request_lines_html = lines and self.env["ir.qweb"]._render(
+                "ecomjet_netvisor.netvisor_voucher_lines",
+                {"lines": lines, "fmt": voucher.period_id._fmt},
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_netvisor(self):
@@ -425,6 +439,34 @@ class NetvisorVoucher(models.Model):
             )
             voucher.move_id.message_post(body=text)
             voucher.period_id.message_post(body=text)
+
+    def _netvisor_mark_missing(self, key):
+        """Sent, but Netvisor no longer holds voucher ``key`` as valid (deleted or
+        invalidated there): sent again by the sender, under a new reference so that a
+        lookup never takes the old voucher for the new. False if the voucher changed."""
+        self.ensure_one()
+        return self._netvisor_write(
+            {
+                "state": "pending",
+                "netvisor_key": False,
+                "replaced_keys": ", ".join(filter(None, [self.replaced_keys, key])),
+                "corrections": self.corrections + 1,
+                "reference": self._netvisor_correction_reference(),
+                "lookup_after": False,
+                "error_category": False,
+                "error_message": False,
+            },
+            SQL("state = 'sent' AND netvisor_key = %s", key),
+        )
+
+    def _netvisor_mark_different(self, key):
+        """Sent, but voucher ``key`` in Netvisor differs from Odoo's books: corrected like
+        a changed document (invalidated, then sent again). False if the voucher changed."""
+        self.ensure_one()
+        return self._netvisor_write(
+            {"state": "to_correct", "lookup_after": False, "error_category": False},
+            SQL("state = 'sent' AND netvisor_key = %s", key),
+        )
 
     def _netvisor_keep_to_correct(self, category, message):
         """A correction that cannot be sent yet: the old voucher stays valid in Netvisor,

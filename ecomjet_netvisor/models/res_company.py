@@ -73,6 +73,11 @@ class ResCompany(models.Model):
         "Integration start date",
         help="Documents dated before this date are never sent to Netvisor.",
     )
+    netvisor_compare_nightly = fields.Boolean(
+        "Compare with Netvisor every night",
+        help="Each night Odoo compares the closed periods of the last year with what "
+        "Netvisor holds, and flags a period that differs.",
+    )
     netvisor_send_after = fields.Datetime(
         "Netvisor sending paused until",
         readonly=True,

@@ -54,6 +54,9 @@ class ResConfigSettings(models.TransientModel):
         domain="[('company_id', '=', company_id)]",
     )
     netvisor_start_date = fields.Date(related="company_id.netvisor_start_date", readonly=False)
+    netvisor_compare_nightly = fields.Boolean(
+        related="company_id.netvisor_compare_nightly", readonly=False
+    )
     netvisor_mac_algorithm = fields.Selection(
         related="company_id.netvisor_mac_algorithm", readonly=False, groups="base.group_system"
     )

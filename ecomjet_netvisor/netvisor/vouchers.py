@@ -190,3 +190,30 @@ def build_invalidate_xml(keys, comment=None):
     for key in keys:
         _sub(node, "invalidatevoucher", str(key))
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def request_lines(xml):
+    """The lines of an accounting.nv body this module built, as dicts (account, VAT code,
+    percent, debit, credit, description, dimensions): for showing what was sent."""
+    root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
+    lines = []
+    for node in root.iter("voucherline"):
+        amount = Decimal(node.findtext("linesum", "0").replace(",", "."))
+        percent = node.find("vatpercent")
+        lines.append(
+            {
+                "account": node.findtext("accountnumber", ""),
+                "vat_code": percent.get("vatcode", "") if percent is not None else "",
+                "vat_percent": Decimal((percent.text or "0").replace(",", "."))
+                if percent is not None
+                else Decimal(0),
+                "debit": amount if amount > 0 else Decimal(0),
+                "credit": -amount if amount < 0 else Decimal(0),
+                "description": node.findtext("description", ""),
+                "dimensions": [
+                    (d.findtext("dimensionname", ""), d.findtext("dimensionitem", ""))
+                    for d in node.iter("dimension")
+                ],
+            }
+        )
+    return lines

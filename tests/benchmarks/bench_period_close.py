@@ -19,6 +19,11 @@ voucher ((send - bare) / N, and as the sender logs it: its time outside requests
 queries per voucher (logged by the sender), the peak RSS of the server's processes, and
 the messages the sender left in the period's chatter.
 
+Table 3 (issue 10), for each size N, after its last send: reading the period's ledger
+(`accountingledger.nv` for its dates, by the connector alone, as the comparison reads it)
+against *Compare with Netvisor* on the period (in-process, everything it reads and stores
+included); the ratio, and the outcome (must be "matches").
+
 Table 2: C companies × N invoices each, closed in one transaction, sent by a server with
 W cron workers (the same documents for each W): wall time, speed-up over W = 1, the most
 companies served at once, duplicates in the sandbox, and requests of one organisation
@@ -449,9 +454,44 @@ class Bench(campaign.Campaign):
                 org = self.orgs[company_id]
                 self.sandbox.admin("DELETE", f"companies/{org}/vouchers").raise_for_status()
 
+    def company_client(self, seed_company):
+        from odoo.addons.ecomjet_netvisor.netvisor import Credentials, NetvisorClient
+
+        credentials = Credentials(
+            base_url=self.sandbox.url,
+            sender="bench",
+            customer_id=seed_company.customer_id,
+            customer_key=seed_company.customer_key,
+            partner_id=seed.PARTNER_ID,
+            partner_key=seed.PARTNER_KEY,
+            organisation_id=seed_company.organisation_id,
+        )
+        return NetvisorClient(credentials, max_retries=1)
+
+    def compare(self, period_id, span, size):
+        """(seconds to read the ledger, seconds to compare, outcome) of a sent period."""
+        client = self.company_client(seed.COMPANY_A)
+        start, end = (datetime.date.fromisoformat(str(day)) for day in span)
+        started = time.monotonic()
+        ledger = client.get_ledger(start, end, voucher_status="all")
+        read = time.monotonic() - started
+        if len(ledger) != size:
+            raise RuntimeError(f"the ledger holds {len(ledger)} vouchers, not {size}")
+        with self.env() as env:
+            period = env["netvisor.period"].browse(period_id)
+            started = time.monotonic()
+            period._netvisor_compare()
+            env.flush_all()
+            compared = time.monotonic() - started
+            outcome = period.compare_state
+        if outcome != "matches":
+            self.failed = True
+        return read, compared, outcome
+
     def single(self):
         company_id = self.odoo_company(seed.COMPANY_A)
         rows = []
+        self.comparisons = []
         for size in self.args.sizes:
             span = month(self.month_index)
             self.month_index += 1
@@ -483,6 +523,9 @@ class Bench(campaign.Campaign):
                 messages = self.chatter(periods[company_id], max(before, after))
                 rows.append((size, latency, created, bare, checks, confirm, result, messages))
                 say(f"  sent in {wall:.1f} s ({wall / bare:.2f} x the bare limit)")
+            read, compared, outcome = self.compare(periods[company_id], span, size)
+            self.comparisons.append((size, read, compared, outcome))
+            say(f"  compared in {compared:.1f} s (ledger read {read:.1f} s): {outcome}")
         return rows
 
     def parallel(self):
@@ -542,6 +585,14 @@ class Bench(campaign.Campaign):
                 f"{own:>7.2f} {logged:>13.2f} {r.queries / size:>5.1f} {r.peak_rss_mb:>7.0f} "
                 f"{messages:>7} {r.duplicates:>4} {r.missing:>4} {r.overlaps:>4}"
             )
+        if getattr(self, "comparisons", None):
+            say("")
+            say("Table 3: Compare with Netvisor against reading the period's ledger")
+            say(f"{'N':>6} {'ledger read s':>13} {'compare s':>9} {'ratio':>6} {'outcome':>8}")
+            for size, read, compared, outcome in self.comparisons:
+                say(
+                    f"{size:>6} {read:>13.2f} {compared:>9.2f} {compared / read:>6.2f} {outcome:>8}"
+                )
         if parallel:
             say("")
             say(

@@ -1,0 +1,183 @@
+"""What the last comparison with Netvisor found, and the one-click fixes.
+
+Each fix is confirmed by the user, recorded in the chatter and goes through the voucher's
+own transitions, so exactly once still holds: a document is sent again only by the
+sender, and only what carries this database's reference for that very document is ever
+invalidated in Netvisor.
+"""
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..netvisor import errors, reconcile
+
+OUTCOMES = [
+    (reconcile.MISSING, "Missing in Netvisor"),
+    (reconcile.DIFFERENT, "Different in Netvisor"),
+    (reconcile.INVALIDATED, "Invalidated or deleted in Netvisor"),
+    (reconcile.TWICE, "In Netvisor twice"),
+    (reconcile.FOREIGN, "In Netvisor, not from Odoo"),
+]
+
+
+class NetvisorCompareLine(models.Model):
+    _name = "netvisor.compare.line"
+    _description = "Difference found when comparing with Netvisor"
+    _order = "period_id, outcome, id"
+
+    period_id = fields.Many2one("netvisor.period", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="period_id.company_id", store=True)
+    outcome = fields.Selection(OUTCOMES, required=True, readonly=True)
+    voucher_id = fields.Many2one("netvisor.voucher", readonly=True, ondelete="cascade")
+    move_id = fields.Many2one(related="voucher_id.move_id", string="Document")
+    netvisor_key = fields.Char("Netvisor key", readonly=True)
+    extra_keys = fields.Char("Extra vouchers in Netvisor", readonly=True)
+    description = fields.Char("Description in Netvisor", readonly=True)
+    netvisor_date = fields.Date("Date in Netvisor", readonly=True)
+    details = fields.Text("Lines that differ", readonly=True)
+    fixed_on = fields.Datetime("Fixed on", readonly=True)
+    fixed_by_id = fields.Many2one("res.users", "Fixed by", readonly=True)
+
+    # ------------------------------------------------------------------ the fixes
+
+    def action_send_missing(self):
+        """Missing, or invalidated/deleted in Netvisor: the sender sends it again."""
+        line = self._netvisor_fixable((reconcile.MISSING, reconcile.INVALIDATED))
+        voucher = line.voucher_id
+        old_key = line.netvisor_key  # as compared: a voucher sent again since is refused
+        if not voucher._netvisor_mark_missing(old_key):
+            raise UserError(line._netvisor_changed_text())
+        line._netvisor_fixed(
+            self.env._(
+                "%(user)s had %(move)s sent to Netvisor again: voucher %(key)s is no longer "
+                "valid there.",
+                user=self.env.user.name,
+                move=voucher.move_id.name,
+                key=old_key,
+            )
+        )
+        return True
+
+    def action_resend_different(self):
+        """Different in Netvisor: Netvisor's voucher is invalidated, Odoo's content sent."""
+        line = self._netvisor_fixable((reconcile.DIFFERENT,))
+        voucher = line.voucher_id
+        if not voucher._netvisor_mark_different(line.netvisor_key):
+            raise UserError(line._netvisor_changed_text())
+        line._netvisor_fixed(
+            self.env._(
+                "%(user)s had %(move)s corrected in Netvisor: voucher %(key)s differs from "
+                "Odoo's books, so it is invalidated and the document is sent again.",
+                user=self.env.user.name,
+                move=voucher.move_id.name,
+                key=line.netvisor_key,
+            )
+        )
+        return True
+
+    def action_invalidate_duplicate(self):
+        """In Netvisor twice: the extra vouchers are invalidated, the one Odoo points to is
+        kept; each is checked first to carry this database's reference of the document."""
+        line = self._netvisor_fixable((reconcile.TWICE,))
+        voucher = line.voucher_id
+        keys = [key.strip() for key in (line.extra_keys or "").split(",") if key.strip()]
+        move = voucher.move_id
+        comment = self.env._(
+            "Duplicate of %(move)s in Odoo; voucher %(key)s is kept.",
+            move=move.name,
+            key=line.netvisor_key,
+        )[:255]
+        try:
+            with line.company_id._netvisor_connection() as client:
+                found = client.get_ledger(netvisor_keys=keys)
+                line._netvisor_check_ours(found, keys, move)
+                client.invalidate_vouchers(keys, comment=comment)
+        except errors.NetvisorError as error:
+            raise UserError(line.company_id._netvisor_error_text(error)) from None
+        if voucher.netvisor_key != line.netvisor_key:
+            voucher._netvisor_write({"netvisor_key": line.netvisor_key})
+        line._netvisor_fixed(
+            self.env._(
+                "%(user)s invalidated the duplicate voucher(s) %(keys)s of %(move)s in "
+                "Netvisor; voucher %(key)s is kept.",
+                user=self.env.user.name,
+                keys=", ".join(keys),
+                move=move.name,
+                key=line.netvisor_key,
+            )
+        )
+        return True
+
+    # ------------------------------------------------------------------ helpers
+
+    def _netvisor_fixable(self, outcomes):
+        self.ensure_one()
+        self.period_id.check_access("write")
+        if self.fixed_on:
+            raise UserError(self.env._("This difference was already fixed."))
+        if self.outcome not in outcomes or not self.voucher_id:
+            raise UserError(self.env._("Odoo does not change this voucher in Netvisor."))
+        return self
+
+    def _netvisor_changed_text(self):
+        return self.env._(
+            "%s changed since the comparison. Compare with Netvisor again first.",
+            self.voucher_id.move_id.name,
+        )
+
+    def _netvisor_check_ours(self, found, keys, move):
+        """Refuse unless every key is a valid voucher carrying this database's reference
+        of this document: nothing else is ever invalidated."""
+        prefix = self.env["netvisor.voucher"]._netvisor_reference_prefix()
+        pattern = reconcile.reference_pattern(prefix)
+        by_key = {voucher.netvisor_key: voucher for voucher in found}
+        for key in keys:
+            voucher = by_key.get(key)
+            match = voucher and pattern.match(voucher.description or "")
+            if not match or int(match.group(1)) != move.id or voucher.is_invalidated:
+                raise UserError(
+                    self.env._(
+                        "Netvisor voucher %(key)s is not a valid voucher of %(move)s from this "
+                        "database: Odoo does not invalidate it. Compare with Netvisor again.",
+                        key=key,
+                        move=move.name,
+                    )
+                )
+
+    def _netvisor_fixed(self, text):
+        """Record the fix where the accountant looks, and let the sender run."""
+        self.write({"fixed_on": fields.Datetime.now(), "fixed_by_id": self.env.user.id})
+        voucher = self.voucher_id
+        self.period_id.message_post(body=Markup("<p>%s</p>") % text)
+        voucher.move_id.message_post(body=Markup("<p>%s</p>") % text)
+        company = self.company_id
+        company._netvisor_sender_cron()._trigger()
+
+
+class NetvisorCompareSum(models.Model):
+    _name = "netvisor.compare.sum"
+    _description = "Sum per Netvisor account compared with Netvisor"
+    _order = "period_id, line_type desc, account_number, vat_code, vat_percent"
+
+    period_id = fields.Many2one("netvisor.period", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="period_id.company_id", store=True)
+    line_type = fields.Selection(
+        [("sum", "Period's vouchers"), ("balance", "Account balance")],
+        string="Kind",
+        required=True,
+        readonly=True,
+    )
+    account_number = fields.Char("Netvisor account", readonly=True)
+    vat_code = fields.Char("VAT code", readonly=True)
+    vat_percent = fields.Float("VAT %", readonly=True, digits=(5, 2))
+    currency_id = fields.Many2one(related="period_id.currency_id")
+    odoo_amount = fields.Monetary("Odoo", readonly=True)
+    netvisor_amount = fields.Monetary("Netvisor", readonly=True)
+    difference = fields.Monetary(compute="_compute_difference", store=True)
+
+    @api.depends("odoo_amount", "netvisor_amount")
+    def _compute_difference(self):
+        for row in self:
+            row.difference = row.currency_id.round(row.netvisor_amount - row.odoo_amount)
