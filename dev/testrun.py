@@ -38,6 +38,16 @@ def check_browser():
         raise installer.SetupError("the browser tour cannot run: " + "; ".join(problems) + ".")
 
 
+def check_wkhtmltopdf():
+    """The period report's PDF test renders through wkhtmltopdf, as Odoo does: refuse to
+    start without it rather than fail late."""
+    if not shutil.which("wkhtmltopdf"):
+        raise installer.SetupError(
+            "the PDF report tests cannot run: no wkhtmltopdf on PATH "
+            "(Debian/Ubuntu: sudo apt-get install -y wkhtmltopdf)."
+        )
+
+
 def drop_database(connection, name):
     conn = connection.connect()
     conn.autocommit = True
@@ -76,6 +86,7 @@ def copy_database(connection, source, target, attempts=20):
 def main(args):
     root = installer.install()
     check_browser()
+    check_wkhtmltopdf()
     started_here = not (LOCAL / "pgdata" / "postmaster.pid").exists()
     connection = postgres.start()
     try:
