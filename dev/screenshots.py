@@ -7,17 +7,24 @@ Odoo's pin), in a virtualenv of its own, and Debian's Chromium:
     make demo &          # in another terminal
     .local/shots/bin/python dev/screenshots.py
 
-It closes the sales period of the demo's first month, so run it on a demo you can
-throw away (`rm -rf .local` starts over).
+It closes the sales period of the demo's first month, compares it with Netvisor, then
+tampers with the sandbox's ledger (deletes, edits and duplicates a voucher, as a person in
+Netvisor would) and compares again; so run it on a demo you can throw away (`rm -rf
+.local` starts over).
 """
 
 import argparse
+import json
 import time
+import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "screenshots"
+SANDBOX = "http://127.0.0.1:8090"
+ORG = "1234567-8"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -32,6 +39,26 @@ def shoot(page, name):
     page.wait_for_timeout(800)  # let animations settle
     page.screenshot(path=str(OUT / f"demo_{name}.png"))
     print(f"docs/screenshots/demo_{name}.png")
+
+
+def sandbox(method, path, body=None):
+    """The sandbox's admin API, as `python3 -m netvisor_sandbox.control` calls it."""
+    token = (ROOT / ".local" / "sandbox" / "admin_token").read_text().strip()
+    request = urllib.request.Request(  # noqa: S310 - the local sandbox
+        f"{SANDBOX}/_sandbox/{path}",
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"X-Sandbox-Admin-Token": token, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        return json.loads(answer.read() or b"{}")
+
+
+def compare(page):
+    page.click("button[name='action_netvisor_compare']")
+    page.wait_for_selector(".o_notification")
+    page.click(".o_notebook a:has-text('Comparison with Netvisor')")
+    page.wait_for_timeout(500)
 
 
 def main():
@@ -81,6 +108,30 @@ def main():
             page.reload()
             page.wait_for_selector(".o_field_widget[name='voucher_ids'] .o_data_row")
         shoot(page, "04_closed_period")
+
+        compare(page)
+        shoot(page, "06_compare_matches")
+        vouchers = [
+            v
+            for v in sandbox("GET", f"companies/{ORG}/vouchers")["vouchers"]
+            if v["status"] == "valid"
+        ]
+        deleted, edited, doubled = sorted(vouchers, key=lambda v: v["netvisor_key"])[:3]
+        sandbox("DELETE", f"companies/{ORG}/vouchers/{deleted['netvisor_key']}")
+        amount = float(edited["lines"][0]["amount"]) + 10
+        sandbox(
+            "PATCH",
+            f"companies/{ORG}/vouchers/{edited['netvisor_key']}/lines/1",
+            {"amount": f"{amount:.2f}", "balance_position": 2},
+        )
+        sandbox("POST", f"companies/{ORG}/vouchers/{doubled['netvisor_key']}/duplicate")
+        page.reload()
+        page.wait_for_selector("button[name='action_netvisor_compare']")
+        compare(page)
+        shoot(page, "07_compare_differs")
+        page.click(".o_notebook a:has-text('Report')")
+        page.wait_for_selector(".o_netvisor_report_accounts")
+        shoot(page, "08_period_report")
 
         page.goto(f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".o_list_view .o_data_row")

@@ -38,13 +38,20 @@ def check_browser():
         raise installer.SetupError("the browser tour cannot run: " + "; ".join(problems) + ".")
 
 
-def check_wkhtmltopdf():
-    """The period report's PDF test renders through wkhtmltopdf, as Odoo does: refuse to
-    start without it rather than fail late."""
+def check_report_tools():
+    """The period report's tests render its PDF through wkhtmltopdf, as Odoo does, and open
+    its XLSX in LibreOffice Calc: refuse to start without them rather than fail late."""
+    problems = []
     if not shutil.which("wkhtmltopdf"):
+        problems.append("no wkhtmltopdf on PATH (sudo apt-get install -y wkhtmltopdf)")
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        problems.append(
+            "no LibreOffice on PATH (sudo apt-get install -y --no-install-recommends "
+            "libreoffice-calc-nogui)"
+        )
+    if problems:
         raise installer.SetupError(
-            "the PDF report tests cannot run: no wkhtmltopdf on PATH "
-            "(Debian/Ubuntu: sudo apt-get install -y wkhtmltopdf)."
+            "the period report tests cannot run: " + "; ".join(problems) + "."
         )
 
 
@@ -86,7 +93,7 @@ def copy_database(connection, source, target, attempts=20):
 def main(args):
     root = installer.install()
     check_browser()
-    check_wkhtmltopdf()
+    check_report_tools()
     started_here = not (LOCAL / "pgdata" / "postmaster.pid").exists()
     connection = postgres.start()
     try:
