@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 SANDBOX = "http://127.0.0.1:8090"
-ORG = "1234567-8"
+ORG = "1234567-1"  # the demo company (netvisor_sandbox.seed.COMPANY_A)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -57,7 +57,7 @@ def sandbox(method, path, body=None):
 def compare(page):
     page.click("button[name='action_netvisor_compare']")
     page.wait_for_selector(".o_notification")
-    page.click(".o_notebook a:has-text('Comparison with Netvisor')")
+    page.click(".o_notebook a[name='comparison']")
     page.wait_for_timeout(500)
 
 
@@ -91,8 +91,10 @@ def main():
         page.wait_for_selector(".o_list_view .o_data_row")
         page.click(".o_list_view thead .o_list_record_selector input")
         page.click(".o_cp_action_menus button:has(.fa-cog)")
+        # the demo's admin reads Finnish or English
         page.click(
-            ".o-dropdown--menu .o-dropdown-item:has-text('Close accounting period (Netvisor)')"
+            ".o-dropdown--menu .o-dropdown-item:has-text('Close accounting period (Netvisor)'),"
+            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
         )
         page.wait_for_selector(".modal button[name='action_confirm']")
         shoot(page, "03_close_wizard")
@@ -100,9 +102,8 @@ def main():
         page.click(".modal button[name='action_confirm']")
         page.wait_for_selector(".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row")
         for _ in range(30):  # the cron sends in the background; reload until it is done
-            if not page.locator(
-                ".o_field_widget[name='voucher_ids'] .badge:has-text('Pending')"
-            ).count():
+            # pending and sending vouchers wear the "info" badge
+            if not page.locator(".o_field_widget[name='voucher_ids'] .badge.text-bg-info").count():
                 break
             time.sleep(2)
             page.reload()
@@ -129,7 +130,7 @@ def main():
         page.wait_for_selector("button[name='action_netvisor_compare']")
         compare(page)
         shoot(page, "07_compare_differs")
-        page.click(".o_notebook a:has-text('Report')")
+        page.click(".o_notebook a[name='report']")
         page.wait_for_selector(".o_netvisor_report_accounts")
         shoot(page, "08_period_report")
 

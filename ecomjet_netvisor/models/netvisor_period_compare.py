@@ -62,12 +62,15 @@ class NetvisorPeriod(models.Model):
         self.check_access("write")
         for period in self:
             period._netvisor_compare()
-        if len(self) == 1:
-            kind = "success" if self.compare_state == "matches" else "warning"
-            return self.company_id._netvisor_notification(
-                self.env._("Compare with Netvisor"), self.compare_summary, kind
-            )
-        return True
+        if len(self) != 1:
+            return True
+        kind = "success" if self.compare_state == "matches" else "warning"
+        action = self.company_id._netvisor_notification(
+            self.env._("Compare with Netvisor"), self.compare_summary.replace("\n", " · "), kind
+        )
+        # and the period shows the stored outcome at once
+        action["params"]["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return action
 
     @api.model
     def _cron_compare(self):
@@ -84,7 +87,7 @@ class NetvisorPeriod(models.Model):
         for period in periods:
             period = period._netvisor_in_lang()
             try:
-                period._netvisor_compare(post=period.compare_state != "matches")
+                period._netvisor_compare(post=None)
             except UserError as error:
                 # the sender is running for the company: compared on the next night
                 _logger.info("Netvisor comparison of %s postponed: %s", period.name, error)
@@ -94,7 +97,9 @@ class NetvisorPeriod(models.Model):
 
     def _netvisor_compare(self, post=True):
         """Read Netvisor, decide and store the outcome; a Netvisor error is stored as
-        'Could not compare' with its explanation."""
+        'Could not compare' with its explanation. ``post``: say it in the chatter (None:
+        only when it does not match, or no longer does — a nightly check that keeps
+        matching writes nothing)."""
         self.ensure_one()
         expected, waiting = self._netvisor_expected()
         company = self.company_id
@@ -195,6 +200,8 @@ class NetvisorPeriod(models.Model):
 
     def _netvisor_store_comparison(self, state, summary, result, movements, post):
         """Replace the stored outcome; documents that match are counted, not listed."""
+        if post is None:
+            post = state != "matches" or self.compare_state != "matches"
         self.compare_line_ids.unlink()
         self.compare_sum_ids.unlink()
         values = {
@@ -215,14 +222,16 @@ class NetvisorPeriod(models.Model):
             )
 
     def _netvisor_store_findings(self, result):
+        findings = [f for f in result.findings if f.outcome != reconcile.MATCHES]
+        documents = [f.document_id for f in findings if f.document_id]
         vouchers = {
             voucher.move_id.id: voucher
-            for voucher in self.voucher_ids.filtered(lambda v: v.state == "sent")
+            for voucher in self.env["netvisor.voucher"].search(
+                [("period_id", "=", self.id), ("state", "=", "sent"), ("move_id", "in", documents)]
+            )
         }
         rows = []
-        for finding in result.findings:
-            if finding.outcome == reconcile.MATCHES:
-                continue
+        for finding in findings:
             voucher = vouchers.get(finding.document_id)
             rows.append(
                 {

@@ -284,6 +284,11 @@ class TestCompareWithNetvisor(NetvisorCommon):
         self.env["netvisor.period"]._cron_compare()
         self.assertFalse(period.compare_state)
         self.env.company.netvisor_compare_nightly = True
+        self.env["netvisor.period"]._cron_compare()
+        self.assertEqual(period.compare_state, "matches")
+        posted = period.message_ids
+        self.env["netvisor.period"]._cron_compare()  # matching again: nothing to say
+        self.assertEqual(period.message_ids, posted)
         self.tamper("DELETE", f"vouchers/{period.voucher_ids[:1].netvisor_key}")
         self.env["netvisor.period"]._cron_compare()
         self.assertEqual(period.compare_state, "differs")
