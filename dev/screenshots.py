@@ -112,6 +112,9 @@ def main():
 
         compare(page)
         shoot(page, "06_compare_matches")
+        page.click(".o_notebook a[name='report']")
+        page.locator(".o_netvisor_report_accounts").scroll_into_view_if_needed()
+        shoot(page, "08_period_report")
         vouchers = [
             v
             for v in sandbox("GET", f"companies/{ORG}/vouchers")["vouchers"]
@@ -129,10 +132,8 @@ def main():
         page.reload()
         page.wait_for_selector("button[name='action_netvisor_compare']")
         compare(page)
+        page.locator(".o_field_widget[name='compare_line_ids']").scroll_into_view_if_needed()
         shoot(page, "07_compare_differs")
-        page.click(".o_notebook a[name='report']")
-        page.wait_for_selector(".o_netvisor_report_accounts")
-        shoot(page, "08_period_report")
 
         page.goto(f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".o_list_view .o_data_row")

@@ -46,6 +46,9 @@ _logger = logging.getLogger(__name__)
 ALGORITHMS = ("HMACSHA256", "SHA256")
 LANGUAGES = ("FI", "EN", "SE")
 MAX_LEDGER_KEYS = 500
+#: A month's ledger grows with the books (some 1.6 KB per voucher): its answer may be this
+#: many times the usual limit (10 MB -> 200 MB, about 120,000 vouchers).
+LARGE_ANSWER_FACTOR = 20
 MAX_INVALIDATE_KEYS = 100
 VOUCHER_STATUSES = {"all": "1", "valid": "2", "invalidated": "3", "1": "1", "2": "2", "3": "3"}
 MAX_ACCOUNT_KEYS = 500
@@ -377,26 +380,33 @@ class NetvisorClient:
             headers["X-Netvisor-Authentication-TimestampUnix"] = timestamp_unix
         return headers
 
-    def _request(self, method, resource, params=(), body=None, transaction_id=None, parse=None):
+    def _request(
+        self, method, resource, params=(), body=None, transaction_id=None, parse=None, large=False
+    ):
         """Send with bounded retries of the safe cases; return ``parse(root)`` of the OK answer.
 
         The classification of ``errors`` decides: a POST is retried only when the failure
         is ``retryable`` and Netvisor cannot have stored anything (``may_be_stored`` False),
         a GET whenever it is ``retryable``. Every attempt gets a new transaction id and
-        timestamp; ``transaction_id`` is used for the first one.
+        timestamp; ``transaction_id`` is used for the first one. ``large``: an answer that
+        grows with the books (a month's ledger) may be ``LARGE_ANSWER_FACTOR`` times the
+        usual size limit.
         """
         started = time.monotonic()
+        limit = self.max_response_bytes * (LARGE_ANSWER_FACTOR if large else 1)
         try:
-            return self._request_with_retries(method, resource, params, body, transaction_id, parse)
+            return self._request_with_retries(
+                method, resource, params, body, transaction_id, parse, limit
+            )
         finally:
             self.request_seconds += time.monotonic() - started
 
-    def _request_with_retries(self, method, resource, params, body, transaction_id, parse):
+    def _request_with_retries(self, method, resource, params, body, transaction_id, parse, limit):
         url = self.build_url(resource, params)
         for attempt in range(self.max_retries + 1):
             tid = transaction_id if attempt == 0 and transaction_id else uuid.uuid4().hex
             try:
-                return self._attempt(method, url, body, tid, parse)
+                return self._attempt(method, url, body, tid, parse, limit)
             except NetvisorError as err:
                 if attempt >= self.max_retries or not self._may_retry(method, err):
                     raise
@@ -421,7 +431,7 @@ class NetvisorClient:
             return False
         return method == "GET" or not err.may_be_stored
 
-    def _attempt(self, method, url, body, transaction_id, parse):
+    def _attempt(self, method, url, body, transaction_id, parse, limit=None):
         """One signed request; every failure comes out as a redacted NetvisorError.
 
         Each phase returns ``(value, error)`` and the error is raised here, outside any
@@ -435,7 +445,7 @@ class NetvisorClient:
             started = time.monotonic()
             response, error = self._send(prepared)
         if error is None:
-            payload, error = self._receive(response)
+            payload, error = self._receive(response, limit)
         if error is None:
             _logger.debug(
                 "Netvisor answered HTTP %s, %d bytes in %.3f s (transaction %s)",
@@ -444,7 +454,7 @@ class NetvisorClient:
                 time.monotonic() - started,
                 transaction_id,
             )
-            result, error = self._parse(payload, response.status_code, transaction_id, parse)
+            result, error = self._parse(payload, response.status_code, transaction_id, parse, limit)
         if error is not None:
             raise self._scrubbed(error, transaction_id)
         return result
@@ -486,9 +496,9 @@ class NetvisorClient:
             return None, OutcomeUnknownError(text)
         return response, None
 
-    def _receive(self, response):
+    def _receive(self, response, limit=None):
         try:
-            return self._read_body(response), None
+            return self._read_body(response, limit), None
         except NetvisorError as err:
             return None, err
         except Exception as exc:  # ChunkedEncodingError, ConnectionError, ReadTimeout, ...
@@ -496,9 +506,11 @@ class NetvisorClient:
         finally:
             response.close()
 
-    def _parse(self, payload, status_code, transaction_id, parse):
+    def _parse(self, payload, status_code, transaction_id, parse, limit=None):
         try:
-            root = responses.read_envelope(payload, transaction_id, self.max_response_bytes)
+            root = responses.read_envelope(
+                payload, transaction_id, limit or self.max_response_bytes
+            )
         except BadResponseError as err:
             # not a Netvisor envelope: a gateway's own page (502/503/504) means Netvisor may
             # still be working on the request; any other answer came complete
@@ -516,9 +528,10 @@ class NetvisorClient:
         except Exception as exc:  # a parser stray (ValueError, OverflowError, IndexError, ...)
             return None, _unreadable(exc)
 
-    def _read_body(self, response):
-        """Read at most ``max_response_bytes``; a larger body is refused unparsed."""
-        limit = self.max_response_bytes
+    def _read_body(self, response, limit=None):
+        """Read at most ``limit`` (default ``max_response_bytes``) bytes; a larger body is
+        refused unparsed."""
+        limit = limit or self.max_response_bytes
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise BadResponseError(
@@ -631,7 +644,9 @@ class NetvisorClient:
             if status is None:
                 raise ValueError("voucher_status must be 1/all, 2/valid or 3/invalidated")
             params.append(("voucherstatus", status))
-        return self._request("GET", "accountingledger.nv", params, parse=responses.parse_ledger)
+        return self._request(
+            "GET", "accountingledger.nv", params, parse=responses.parse_ledger, large=True
+        )
 
     def find_vouchers_by_reference(self, reference, start_date, end_date, voucher_status="all"):
         """Vouchers dated in the range whose description is ``reference`` or starts with it

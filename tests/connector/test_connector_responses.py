@@ -5,12 +5,14 @@ from decimal import Decimal
 
 import pytest
 
+from ecomjet_netvisor.netvisor import client as client_module
 from ecomjet_netvisor.netvisor import errors, responses
 from ecomjet_netvisor.netvisor.responses import parse_date, parse_decimal, read_envelope
 from tests.connector.netvisor_test_support import data, failed_envelope, ok_envelope
 
 D = Decimal
 ACCOUNTLIST_URL = "https://isvapi.netvisor.fi/accountlist.nv"
+LEDGER_URL = "https://isvapi.netvisor.fi/accountingledger.nv"
 
 CATEGORIES = [
     ("AUTHENTICATION_FAILED", errors.AuthenticationFailed, 401),
@@ -249,6 +251,27 @@ def test_oversize_body_refused_from_declared_length(make_client, http):
     with pytest.raises(errors.BadResponseError) as caught:
         client.get_account_list()
     assert "5000 bytes exceeds 4096" in str(caught.value)
+
+
+def test_a_months_ledger_may_be_larger_than_other_answers(make_client, http):
+    """A month's ledger grows with the books: 10,000 vouchers are some 16 MB."""
+    client = make_client(max_response_bytes=4096)
+    voucher = (
+        "<Voucher Status='valid'><NetvisorKey>{key}</NetvisorKey><VoucherDate>3.11.2025"
+        "</VoucherDate><VoucherNumber>{key}</VoucherNumber><VoucherDescription>ODOO-X-{key}"
+        "</VoucherDescription><VoucherClass>Myyntilasku</VoucherClass></Voucher>"
+    )
+    body = "<Vouchers>" + "".join(voucher.format(key=key) for key in range(1, 60)) + "</Vouchers>"
+    assert 4096 < len(body) < 4096 * client_module.LARGE_ANSWER_FACTOR
+    http.get(LEDGER_URL, body=ok_envelope(body))
+    found = client.get_ledger(datetime.date(2025, 11, 1), datetime.date(2025, 11, 30))
+    assert len(found) == 59
+    http.get(LEDGER_URL, body=ok_envelope("<Vouchers>" + " " * 4096 * 21 + "</Vouchers>"))
+    with pytest.raises(errors.BadResponseError):
+        client.get_ledger(datetime.date(2025, 11, 1), datetime.date(2025, 11, 30))
+    http.get(ACCOUNTLIST_URL, body=ok_envelope("<AccountList>" + "x" * 5000 + "</AccountList>"))
+    with pytest.raises(errors.BadResponseError):
+        client.get_account_list()
 
 
 def test_default_cap_is_10_mib(client, http):
