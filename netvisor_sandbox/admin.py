@@ -11,7 +11,13 @@ from urllib.parse import parse_qsl, unquote
 
 from . import seed
 from .faults import STAGES
-from .store import VoucherNotFound
+from .store import (
+    MAX_DIMENSION_ITEM,
+    DimensionExists,
+    DimensionNotFound,
+    VoucherNotFound,
+    dimension_text,
+)
 
 TOKEN_HEADER = "X-Sandbox-Admin-Token"  # noqa: S105 - a header name, not a secret
 LOCK_FIELDS = {
@@ -79,9 +85,9 @@ def _route(server, method, parts, params, data):
         case "DELETE", ["chaos"]:
             return 200, server.chaos.off()
         case "GET", ["stats"]:
-            return 200, server.stats.as_json()
+            return 200, {**server.stats.as_json(), **store.counts.as_json()}
         case "DELETE", ["stats"]:
-            return 200, server.stats.reset()
+            return 200, {**server.stats.reset(), **store.counts.reset()}
         case "DELETE", ["transactions"]:
             return 200, {"forgotten": store.forget_transactions()}
         case "POST", ["partners"]:
@@ -105,6 +111,12 @@ def _route(server, method, parts, params, data):
             key = data.get("customer_key") or secrets.token_hex(16)
             store.add_api_user(company.id, _required(data, "customer_id"), key)
             return 201, {"customer_id": data["customer_id"], "customer_key": key}
+        case "GET", ["companies", org, "dimensions"]:
+            company = _company(store, org)
+            return 200, {"dimensions": [_dimension_json(h) for h in store.dimensions(company.id)]}
+        case "POST", ["companies", org, "dimensions"]:
+            company = _company(store, org)
+            return 201, _add_dimension(store, company.id, data)
         case "GET", ["companies", org, "vouchers"]:
             company = _company(store, org)
             where, args = "", ()
@@ -134,6 +146,10 @@ def _route(server, method, parts, params, data):
             if isinstance(days_ago, str):
                 days_ago = float(days_ago) if "." in days_ago else int(days_ago)
             _tamper(store.delete_voucher, company.id, key, days_ago)
+            return 200, _one_voucher(store, company.id, key)
+        case "PATCH", ["companies", org, "vouchers", key]:
+            company = _company(store, org)
+            _tamper(store.edit_voucher, company.id, key, data)
             return 200, _one_voucher(store, company.id, key)
         case "PATCH", ["companies", org, "vouchers", key, "lines", position]:
             company = _company(store, org)
@@ -195,6 +211,70 @@ def _create_company(store, data) -> dict:
     )
     store.create_company(company)
     return {**_company_json(store, org), "customer_key": company.customer_key}
+
+
+def _add_dimension(store, company_id: int, data: dict) -> dict:
+    """{"name": header, "item"?: item, "hidden"?: bool, "label"?, "code"?, "father"?}:
+    the header is created when missing (hidden with `hidden` and no item); with `item`
+    the item too (`hidden` then hides the item). Answers the header with its items."""
+    name, item = _required(data, "name"), data.get("item")
+    hidden = data.get("hidden", False)
+    if not isinstance(hidden, bool):
+        raise AdminError(400, "hidden must be true or false")
+    for field_name in ("label", "code", "father"):
+        if data.get(field_name) is not None and not isinstance(data[field_name], str):
+            raise AdminError(400, f"{field_name} must be text")
+    exists = name in store.dimension_names(company_id)
+    if item is not None:  # checked before a new header is written
+        item = dimension_text(item, "item", MAX_DIMENSION_ITEM)
+        if data.get("father") is not None and not exists:
+            raise AdminError(404, f"dimension {name!r} has no item {data['father']!r}")
+    try:
+        if item is None:
+            if exists:
+                raise AdminError(409, f"dimension {name!r} exists")
+            store.add_dimension_header(company_id, name, hidden)
+        else:
+            if not exists:
+                store.add_dimension_header(company_id, name)
+            store.add_dimension_item(
+                company_id,
+                name,
+                item,
+                father=data.get("father"),
+                hidden=hidden,
+                code=data.get("code") or "",
+                label=data.get("label"),
+            )
+    except DimensionExists as error:
+        raise AdminError(409, str(error)) from None
+    except DimensionNotFound as error:
+        raise AdminError(404, str(error)) from None
+    header = next(h for h in store.dimensions(company_id) if h.name == name)
+    return {"dimension": _dimension_json(header)}
+
+
+def _dimension_json(header) -> dict:
+    return {
+        "netvisor_key": header.netvisor_key,
+        "name": header.name,
+        "is_hidden": header.is_hidden,
+        "link_type": header.link_type,
+        "items": [
+            {
+                "netvisor_key": item.netvisor_key,
+                "name": item.name,
+                "code": item.code,
+                "label": item.label,
+                "is_hidden": item.is_hidden,
+                "level": item.level,
+                "sort": item.sort,
+                "end_sort": item.end_sort,
+                "father_id": item.father_id,
+            }
+            for item in header.items
+        ],
+    }
 
 
 def _voucher_json(voucher: dict) -> dict:

@@ -25,6 +25,9 @@ class Settings:
     # accountbalance.nv: `Number` and `Name` under each Account (the newer revision of
     # API.md §11.4); strict: the older shape without them.
     account_balance_numbers: bool = False
+    # accounting.nv: an item unknown under an existing dimension header is created, as
+    # Netvisor does (API.md §11.2); true refuses the voucher instead (INVALID_DATA).
+    refuse_unknown_dimension_items: bool = False
 
     def as_json(self) -> dict:
         data = dict(vars(self))

@@ -3,7 +3,8 @@
 For the demo, fault campaigns and trying failure paths by hand: lock a period, queue
 faults or turn chaos on, add latency, read request stats, list or reset stored vouchers,
 and tamper with the ledger as a person in Netvisor would (delete a voucher, edit a line,
-duplicate a voucher, book one by hand) to exercise reconciliation.
+duplicate a voucher, book one by hand) to exercise reconciliation; list a company's
+dimensions (cost objects) and add headers or items.
 The admin token is read from DATA/admin_token (as `make demo` and the sandbox itself keep
 it) unless --token is given.
 """
@@ -89,6 +90,11 @@ def parse_args(argv=None):
     edit.add_argument("--vat-code", help="new VAT code, e.g. KOMY")
     edit.add_argument("--vat-percent", help="new VAT percent, e.g. 25.5")
     edit.add_argument("--description", help="new line description")
+    head = sub.add_parser("edit-voucher", help="change a voucher's description or date")
+    head.add_argument("organisation_id")
+    head.add_argument("key", help="the voucher's NetvisorKey")
+    head.add_argument("--description", help="new description")
+    head.add_argument("--date", help="new voucher date, YYYY-MM-DD")
     duplicate = sub.add_parser("duplicate", help="copy a voucher (as if imported twice)")
     duplicate.add_argument("organisation_id")
     duplicate.add_argument("key", help="the voucher's NetvisorKey")
@@ -105,6 +111,18 @@ def parse_args(argv=None):
         help="AMOUNT:ACCOUNT[:VATCODE:PERCENT], repeatable; a negative amount as --line=-5:3000",
     )
     add.add_argument("--voucher-class", help="voucher type name (default: the first type)")
+    dimensions = sub.add_parser("dimensions", help="a company's dimensions, hidden included")
+    dimensions.add_argument("organisation_id")
+    add_dimension = sub.add_parser(
+        "add-dimension", help="add a dimension item (and its header when it is new)"
+    )
+    add_dimension.add_argument("organisation_id")
+    add_dimension.add_argument("header", help="dimension name, e.g. Projekti")
+    add_dimension.add_argument("item", nargs="?", help="item name (none: only the header)")
+    add_dimension.add_argument("--hidden", action="store_true", help="hide the item (header)")
+    add_dimension.add_argument("--label", help="item label (default: its name)")
+    add_dimension.add_argument("--code", help="item code")
+    add_dimension.add_argument("--father", help="the father item's name")
     args = parser.parse_args(argv)
     if args.command == "edit-line":
         if (args.amount is None) != (args.balance_line is None):
@@ -114,6 +132,8 @@ def parse_args(argv=None):
             for name in ("amount", "account", "vat_code", "vat_percent", "description")
         ):
             parser.error("edit-line: nothing to change")
+    if args.command == "edit-voucher" and args.description is None and args.date is None:
+        parser.error("edit-voucher: nothing to change")
     return args
 
 
@@ -155,6 +175,13 @@ def request_for(args):
             }
         )
         return "POST", "faults", body
+    if args.command == "edit-voucher":
+        body = {name: getattr(args, name) for name in ("description", "date")}
+        return (
+            "PATCH",
+            f"companies/{args.organisation_id}/vouchers/{args.key}",
+            {name: value for name, value in body.items() if value is not None},
+        )
     if args.command == "clear-faults":
         return "DELETE", "faults", None
     if args.command == "chaos":
@@ -169,6 +196,14 @@ def request_for(args):
         return ("DELETE" if args.reset else "GET"), "stats", None
     if args.command == "latency":
         return "POST", "latency", {"ms": args.ms}
+    if args.command == "dimensions":
+        return "GET", f"companies/{args.organisation_id}/dimensions", None
+    if args.command == "add-dimension":
+        body = {"name": args.header, "hidden": args.hidden}
+        for key in ("item", "label", "code", "father"):
+            if getattr(args, key) is not None:
+                body[key] = getattr(args, key)
+        return "POST", f"companies/{args.organisation_id}/dimensions", body
     vouchers = f"companies/{args.organisation_id}/vouchers"
     if args.command == "vouchers":
         return "GET", vouchers, None

@@ -57,6 +57,36 @@ def invalidatevouchers(request: Request, company) -> list[E]:
     return []
 
 
+def dimensionitem(request: Request, company) -> list[E]:
+    """API.md §11.2, `method=add`: a new item under an existing header (the new item's
+    key in `Replies/InsertedDataIdentifier`); counted as `dimension_items_added`.
+    `method=edit` is not supported by the sandbox."""
+    params = _params(request)
+    if "method" not in params:
+        raise invalid("parameter_missing", name="method")
+    method = params["method"].strip().lower()
+    if method == "edit":
+        raise invalid("method_unsupported", method="edit")
+    if method != "add":
+        raise invalid("parameter_invalid", name="method", value=params["method"][:20])
+    wanted = validation.parse_dimension_item(request.body, company, request.store)
+    try:
+        key = request.store.add_dimension_item(
+            company.id,
+            wanted["header"],
+            wanted["item"],
+            father=wanted["father"],
+            father_id=wanted["father_id"],
+            hidden=wanted["hidden"],
+            count_as="dimension_items_added",
+        )
+    except store_module.DimensionExists:  # added by a concurrent request meanwhile
+        raise NetvisorFault(
+            "DUPLICATE_DATA", "dimension_item_exists", name=wanted["header"], item=wanted["item"]
+        ) from None
+    return [E("Replies", [E("InsertedDataIdentifier", key)])]
+
+
 # -- reads -------------------------------------------------------------------------------
 def accountlist(request: Request, company) -> list[E]:
     defaults = [E(name, number) for name, number in seed.DEFAULT_ACCOUNTS.items()]
@@ -130,6 +160,54 @@ def vouchertypelist(request: Request, company) -> list[E]:
             children.append(E("ForeignName", row["name_en"], {"ISO-639-1": "en"}))
         types.append(E("VoucherType", children))
     return [E("VoucherTypeList", [E("DefaultVoucherTypes", defaults), E("VoucherTypes", types)])]
+
+
+def _flag(value: bool) -> str:
+    """Booleans of dimensionlist.nv as Netvisor writes them there: True / False."""
+    return "True" if value else "False"
+
+
+def dimensionlist(request: Request, company) -> list[E]:
+    """API.md §11.2: headers with their items; hidden ones only with `showhidden=1`."""
+    params = _params(request)
+    show_hidden = params.get("showhidden", "0").strip()
+    if show_hidden not in ("0", "1"):
+        raise invalid("parameter_invalid", name="showhidden", value=show_hidden[:10])
+    headers = []
+    for header in request.store.dimensions(company.id):
+        if header.is_hidden and show_hidden != "1":
+            continue
+        details = [
+            E(
+                "DimensionDetail",
+                [
+                    E("Netvisorkey", item.netvisor_key),
+                    E("Name", item.name),
+                    E("Code", item.code),
+                    E("Label", item.label),
+                    E("IsHidden", _flag(item.is_hidden)),
+                    E("Level", item.level),
+                    E("Sort", item.sort),
+                    E("EndSort", item.end_sort),
+                    E("FatherId", item.father_id),
+                ],
+            )
+            for item in header.items
+            if show_hidden == "1" or not item.is_hidden
+        ]
+        headers.append(
+            E(
+                "DimensionName",
+                [
+                    E("Netvisorkey", header.netvisor_key),
+                    E("Name", header.name),
+                    E("IsHidden", _flag(header.is_hidden)),
+                    E("LinkType", header.link_type),
+                    E("DimensionDetails", details),
+                ],
+            )
+        )
+    return [E("DimensionNameList", headers)]
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -398,10 +476,12 @@ def accountbalance(request: Request, company) -> list[E]:
 RESOURCES = {
     "accounting": ("POST", accounting),
     "invalidatevouchers": ("POST", invalidatevouchers),
+    "dimensionitem": ("POST", dimensionitem),
     "accountingledger": ("GET", accountingledger),
     "accountlist": ("GET", accountlist),
     "accountingperiodlist": ("GET", accountingperiodlist),
     "vouchertypelist": ("GET", vouchertypelist),
     "deletedvouchers": ("GET", deletedvouchers),
     "accountbalance": ("GET", accountbalance),
+    "dimensionlist": ("GET", dimensionlist),
 }

@@ -112,6 +112,27 @@ DEFAULT_VOUCHER_TYPES = {
     "Accruals": 11,
 }
 
+# Dimensions (cost objects, "laskentakohteet", API.md §11.2) of every company: header ->
+# items (name, code, label, hidden). One label differs from its name (P-100) and one item
+# is hidden (Vanha), so matching by name and `showhidden` can be tested.
+DIMENSIONS = (
+    (
+        "Kustannuspaikka",
+        (
+            ("Myynti", "KP10", "Myynti", False),
+            ("Hallinto", "KP20", "Hallinto", False),
+            ("Vanha", "KP90", "Vanha", True),
+        ),
+    ),
+    (
+        "Projekti",
+        (
+            ("P-100", "100", "Projekti 100", False),
+            ("P-200", "200", "P-200", False),
+        ),
+    ),
+)
+
 PERIODS = (
     ("2025", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)),
     ("2026", datetime.date(2026, 1, 1), datetime.date(2026, 12, 31)),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import seed, validation
 from .envelope import HELSINKI
+from .stats import EventCounts
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -57,6 +58,18 @@ CREATE TABLE IF NOT EXISTS voucher_lines (
 CREATE INDEX IF NOT EXISTS voucher_lines_voucher ON voucher_lines (voucher_key);
 CREATE TABLE IF NOT EXISTS voucher_history (
     voucher_key INTEGER NOT NULL, at TEXT NOT NULL, comment TEXT NOT NULL);
+-- dimensions (cost objects, API.md §11.2): headers and their items, per company
+CREATE TABLE IF NOT EXISTS dimension_headers (
+    netvisor_key INTEGER PRIMARY KEY AUTOINCREMENT, company_id INTEGER NOT NULL,
+    name TEXT NOT NULL, is_hidden INTEGER NOT NULL DEFAULT 0,
+    link_type INTEGER NOT NULL DEFAULT 0, UNIQUE (company_id, name));
+CREATE TABLE IF NOT EXISTS dimension_items (
+    netvisor_key INTEGER PRIMARY KEY AUTOINCREMENT, company_id INTEGER NOT NULL,
+    header_key INTEGER NOT NULL, name TEXT NOT NULL, code TEXT NOT NULL DEFAULT '',
+    label TEXT NOT NULL DEFAULT '', is_hidden INTEGER NOT NULL DEFAULT 0,
+    level INTEGER NOT NULL DEFAULT 1, sort INTEGER NOT NULL DEFAULT 0,
+    end_sort INTEGER NOT NULL DEFAULT 0, father_id INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (header_key, name));
 CREATE TABLE IF NOT EXISTS transactions (
     partner_id TEXT NOT NULL, customer_id TEXT NOT NULL, transaction_id TEXT NOT NULL,
     PRIMARY KEY (partner_id, customer_id, transaction_id)) WITHOUT ROWID;
@@ -71,10 +84,63 @@ DELETED_MEMORY = datetime.timedelta(days=7)
 INTERVAL_TYPES = (0, 1, 2, 3, 4)
 MAX_BALANCE_INTERVALS = 1000
 LINE_CHANGES = ("amount", "account_number", "vat_code", "vat_percent", "description")
+# Item keys start apart from header keys so that the two are never mistaken for each other.
+FIRST_DIMENSION_ITEM_KEY = 101
+# dimensionitem.nv (API.md §11.2): header name at most 50 characters, item at most 200.
+MAX_DIMENSION_NAME = 50
+MAX_DIMENSION_ITEM = 200
+_LAST_SORT = 1 << 40  # a new item sorts after its siblings until renumbered
 
 
 class VoucherNotFound(ValueError):
     """The key is not a voucher of this company (another company's keys included)."""
+
+
+class DimensionNotFound(ValueError):
+    """No such dimension header (or father item) in this company."""
+
+
+class DimensionExists(ValueError):
+    """The header, or the item under its header, exists already (names are unique)."""
+
+
+@dataclass(frozen=True)
+class DimensionItem:
+    """One item (cost object) of a header; `father_id` 0 = top level."""
+
+    netvisor_key: int
+    name: str
+    code: str
+    label: str
+    is_hidden: bool
+    level: int
+    sort: int
+    end_sort: int
+    father_id: int
+
+
+@dataclass(frozen=True)
+class DimensionHeader:
+    """A dimension header ("Projekti") with its items in Sort order."""
+
+    netvisor_key: int
+    name: str
+    is_hidden: bool
+    link_type: int
+    items: tuple
+
+
+def dimension_text(value, what: str, limit: int) -> str:
+    """A header or item name as stored: text, stripped, not empty, at most `limit`
+    characters, no control characters (ValueError otherwise)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be non-empty text")
+    value = value.strip()
+    if len(value) > limit:
+        raise ValueError(f"{what} is {len(value)} characters long (at most {limit})")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        raise ValueError(f"{what} must not contain control characters")
+    return value
 
 
 @dataclass(frozen=True)
@@ -221,9 +287,12 @@ class Store:
         self._db.executescript(SCHEMA)
         self._migrate()
         self._clear_caches()
+        #: things done for an organisation (dimension items created or added), for stats
+        self.counts = EventCounts()
         with self._lock:
             if not self._db.execute("SELECT 1 FROM meta WHERE key='seeded'").fetchone():
                 self._seed()
+            self._seed_missing_dimensions()
 
     def close(self):
         with self._lock:
@@ -234,6 +303,12 @@ class Store:
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(vouchers)")}
         if "deleted_at" not in columns:
             self._db.execute("ALTER TABLE vouchers ADD COLUMN deleted_at TEXT")
+        # the dimension tables are new in older files (CREATE TABLE IF NOT EXISTS made them)
+        self._db.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'dimension_items', ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'dimension_items')",
+            (FIRST_DIMENSION_ITEM_KEY - 1,),
+        )
 
     def _clear_caches(self):
         self._companies = {}
@@ -242,6 +317,8 @@ class Store:
         self._partners = {}
         self._voucher_types = {}
         self._periods = {}
+        self._dimensions = {}
+        self._dimension_names = {}
 
     # -- seeding -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -294,7 +371,33 @@ class Store:
                 for i, (name, begin, end) in enumerate(seed.PERIODS, start=1)
             ],
         )
+        self._insert_seed_dimensions(company_id)
         return company_id
+
+    def _insert_seed_dimensions(self, company_id: int) -> None:
+        for header, items in seed.DIMENSIONS:
+            header_key = self._db.execute(
+                "INSERT INTO dimension_headers (company_id, name) VALUES (?, ?)",
+                (company_id, header),
+            ).lastrowid
+            for name, code, label, hidden in items:
+                self._insert_item(company_id, header_key, name, 0, hidden, code, label)
+
+    def _seed_missing_dimensions(self) -> None:
+        """Companies without any dimension header (a database file of an older sandbox)
+        get the seed dimensions."""
+        missing = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM companies WHERE id NOT IN "
+                "(SELECT company_id FROM dimension_headers) ORDER BY id"
+            )
+        ]
+        if missing:
+            with self._write():
+                for company_id in missing:
+                    self._insert_seed_dimensions(company_id)
+            self._clear_caches()
 
     # -- lookups (cached) ----------------------------------------------------------------
     def partner_key(self, partner_id: str) -> str | None:
@@ -374,6 +477,185 @@ class Store:
                 ]
             return self._periods[company_id]
 
+    # -- dimensions (API.md §11.2) ---------------------------------------------------------
+    def dimensions(self, company_id: int) -> list[DimensionHeader]:
+        """The company's headers (by key) with their items (by Sort), hidden included."""
+        with self._lock:
+            if company_id not in self._dimensions:
+                items: dict[int, list[DimensionItem]] = {}
+                for row in self._db.execute(
+                    "SELECT * FROM dimension_items WHERE company_id=? "
+                    "ORDER BY header_key, sort, netvisor_key",
+                    (company_id,),
+                ):
+                    items.setdefault(row["header_key"], []).append(
+                        DimensionItem(
+                            row["netvisor_key"],
+                            row["name"],
+                            row["code"],
+                            row["label"],
+                            bool(row["is_hidden"]),
+                            row["level"],
+                            row["sort"],
+                            row["end_sort"],
+                            row["father_id"],
+                        )
+                    )
+                self._dimensions[company_id] = [
+                    DimensionHeader(
+                        row["netvisor_key"],
+                        row["name"],
+                        bool(row["is_hidden"]),
+                        row["link_type"],
+                        tuple(items.get(row["netvisor_key"], ())),
+                    )
+                    for row in self._db.execute(
+                        "SELECT * FROM dimension_headers WHERE company_id=? ORDER BY netvisor_key",
+                        (company_id,),
+                    )
+                ]
+            return self._dimensions[company_id]
+
+    def dimension_names(self, company_id: int) -> dict[str, frozenset[str]]:
+        """Header name -> the names of its items (hidden included): what a voucher line's
+        `dimensionname` / `dimensionitem` are matched against, exactly."""
+        with self._lock:
+            if company_id not in self._dimension_names:
+                self._dimension_names[company_id] = {
+                    header.name: frozenset(item.name for item in header.items)
+                    for header in self.dimensions(company_id)
+                }
+            return self._dimension_names[company_id]
+
+    def add_dimension_header(self, company_id: int, name: str, hidden: bool = False) -> int:
+        """A new header; DimensionExists when the company has one of that name."""
+        name = dimension_text(name, "dimension name", MAX_DIMENSION_NAME)
+        with self._lock:
+            if name in self.dimension_names(company_id):
+                raise DimensionExists(f"dimension {name!r} exists")
+            with self._write() as db:
+                key = db.execute(
+                    "INSERT INTO dimension_headers (company_id, name, is_hidden) VALUES (?, ?, ?)",
+                    (company_id, name, int(bool(hidden))),
+                ).lastrowid
+            self._forget_dimensions(company_id)
+            return key
+
+    def add_dimension_item(
+        self,
+        company_id: int,
+        header: str,
+        item: str,
+        *,
+        father: str | None = None,
+        father_id: int | None = None,
+        hidden: bool = False,
+        code: str = "",
+        label: str | None = None,
+        count_as: str | None = None,
+    ) -> int:
+        """A new item under `header`, below the item named `father` (or keyed
+        `father_id`) when given; `label` defaults to the name. DimensionNotFound for an
+        unknown header or father, DimensionExists for a name the header has already.
+        `count_as`: the stats counter of the company's organisation to add 1 to."""
+        header = dimension_text(header, "dimension name", MAX_DIMENSION_NAME)
+        item = dimension_text(item, "dimension item", MAX_DIMENSION_ITEM)
+        with self._lock:
+            found = next((h for h in self.dimensions(company_id) if h.name == header), None)
+            if found is None:
+                raise DimensionNotFound(f"no dimension {header!r}")
+            if any(existing.name == item for existing in found.items):
+                raise DimensionExists(f"dimension {header!r} has an item {item!r}")
+            father_key = 0
+            if father is not None or father_id is not None:
+                parent = next(
+                    (
+                        i
+                        for i in found.items
+                        if (father is None or i.name == father)
+                        and (father_id is None or i.netvisor_key == father_id)
+                    ),
+                    None,
+                )
+                if parent is None:
+                    what = father if father is not None else father_id
+                    raise DimensionNotFound(f"dimension {header!r} has no item {what!r}")
+                father_key = parent.netvisor_key
+            label = item if label is None else str(label)
+            with self._write():
+                key = self._insert_item(
+                    company_id, found.netvisor_key, item, father_key, hidden, code or "", label
+                )
+            self._forget_dimensions(company_id)
+            if count_as:
+                self.counts.add(count_as, self._organisation_of(company_id))
+            return key
+
+    def _insert_item(self, company_id, header_key, name, father_key, hidden, code, label) -> int:
+        """Insert an item (inside a write) and renumber the header's Sort/EndSort/Level."""
+        key = self._db.execute(
+            "INSERT INTO dimension_items (company_id, header_key, name, code, label, "
+            "is_hidden, sort, father_id) VALUES (?,?,?,?,?,?,?,?)",
+            (company_id, header_key, name, code, label, int(bool(hidden)), _LAST_SORT, father_key),
+        ).lastrowid
+        self._renumber_items(header_key)
+        return key
+
+    def _renumber_items(self, header_key: int) -> None:
+        """Depth-first order, children after their father: Sort in steps of 10, EndSort =
+        the Sort of the last descendant (the item's own for a leaf), Level from 1."""
+        rows = self._db.execute(
+            "SELECT netvisor_key, father_id FROM dimension_items WHERE header_key=? "
+            "ORDER BY sort, netvisor_key",
+            (header_key,),
+        ).fetchall()
+        fathers = dict(rows)
+        children: dict[int, list[int]] = {}
+        for key, father in rows:
+            children.setdefault(father if father in fathers else 0, []).append(key)
+        placed: dict[int, list[int]] = {}  # key -> [level, sort, end_sort]
+        stack = [(key, 1) for key in reversed(children.get(0, []))]
+        order = []
+        while stack:
+            key, level = stack.pop()
+            order.append(key)
+            placed[key] = [level, len(order) * 10, len(order) * 10]
+            stack += [(child, level + 1) for child in reversed(children.get(key, []))]
+        for key in reversed(order):  # children come after their father: fold ends upwards
+            if fathers[key] in placed:
+                father = placed[fathers[key]]
+                father[2] = max(father[2], placed[key][2])
+        self._db.executemany(
+            "UPDATE dimension_items SET level=?, sort=?, end_sort=? WHERE netvisor_key=?",
+            [(*placed[key], key) for key in order],
+        )
+
+    def _forget_dimensions(self, company_id: int) -> None:
+        self._dimensions.pop(company_id, None)
+        self._dimension_names.pop(company_id, None)
+
+    def _organisation_of(self, company_id: int) -> str:
+        row = self._db.execute(
+            "SELECT organisation_id FROM companies WHERE id=?", (company_id,)
+        ).fetchone()
+        return row[0] if row else str(company_id)
+
+    def _create_missing_items(self, company_id: int, lines: list[dict]) -> int:
+        """Inside insert_voucher's write: create the lines' unknown items under their
+        (existing) headers, as Netvisor does on import. Returns how many were created."""
+        names = self.dimension_names(company_id)
+        keys = {header.name: header.netvisor_key for header in self.dimensions(company_id)}
+        created: set[tuple[str, str]] = set()
+        for line in lines:
+            for header, item in line["dimensions"]:
+                if item in names.get(header, ()) or (header, item) in created:
+                    continue
+                if header not in keys:  # validation refuses unknown headers first
+                    raise DimensionNotFound(f"no dimension {header!r}")
+                self._insert_item(company_id, keys[header], item, 0, False, "", item)
+                created.add((header, item))
+        return len(created)
+
     # -- transactions ----------------------------------------------------------------------
     def remember_transaction(self, partner_id: str, customer_id: str, transaction_id: str) -> bool:
         """Record a TransactionId; False when this partner+customer already used it."""
@@ -391,8 +673,22 @@ class Store:
 
     # -- vouchers --------------------------------------------------------------------------
     def insert_voucher(self, company_id: int, voucher: dict, lines: list[dict]) -> int:
-        """Store a validated voucher; numbers it when it has no number. Returns its key."""
+        """Store a validated voucher; numbers it when it has no number. Returns its key.
+        Unknown dimension items of its lines are created with it (in one transaction:
+        a voucher that is not stored creates none) and counted as
+        `dimension_items_created`."""
+        with self._lock:
+            key, created = self._insert_voucher(company_id, voucher, lines)
+            if created:
+                self._forget_dimensions(company_id)
+                self.counts.add(
+                    "dimension_items_created", self._organisation_of(company_id), created
+                )
+            return key
+
+    def _insert_voucher(self, company_id: int, voucher: dict, lines: list[dict]):
         with self._write() as db:
+            created = self._create_missing_items(company_id, lines)
             number = voucher["number"]
             if number is None:
                 row = db.execute(
@@ -441,7 +737,7 @@ class Store:
                 db.execute(
                     "INSERT INTO voucher_history VALUES (?,?,?)", (key, now, voucher["comment"])
                 )
-            return key
+        return key, created
 
     def vouchers(self, company_id: int, where: str = "", params: tuple = ()) -> list[dict]:
         """Vouchers of a company with their lines; `where` is an extra SQL condition built
@@ -660,6 +956,34 @@ class Store:
                 db.execute(
                     "UPDATE vouchers SET modified_at=? WHERE netvisor_key=?",
                     (now, voucher["netvisor_key"]),
+                )
+                db.execute(
+                    "INSERT INTO voucher_history VALUES (?,?,?)",
+                    (voucher["netvisor_key"], now, "edited"),
+                )
+
+    def edit_voucher(self, company_id: int, key, changes: dict) -> None:
+        """Edit a valid voucher's head as a person would: `description` (text) and/or
+        `date` (ISO); the key stays."""
+        unknown = sorted(set(changes) - {"description", "date"})
+        if unknown or not changes:
+            raise ValueError(f"changes must be description and/or date, got {unknown or 'none'}")
+        with self._lock:
+            voucher = self._own_voucher(company_id, key)
+            if voucher["status"] != "valid":
+                raise ValueError(f"voucher {voucher['netvisor_key']} is {voucher['status']}")
+            description = changes.get("description", voucher["description"])
+            if description is not None and not isinstance(description, str):
+                raise ValueError("description must be text or null")
+            day = voucher["voucher_date"]
+            if "date" in changes:
+                day = datetime.date.fromisoformat(str(changes["date"])).isoformat()
+            now = _now()
+            with self._write() as db:
+                db.execute(
+                    "UPDATE vouchers SET description=?, voucher_date=?, modified_at=? "
+                    "WHERE netvisor_key=?",
+                    (description, day, now, voucher["netvisor_key"]),
                 )
                 db.execute(
                     "INSERT INTO voucher_history VALUES (?,?,?)",

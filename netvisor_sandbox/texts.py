@@ -127,6 +127,35 @@ TEXTS = {
         _FI + "Tosite ei täsmää: debet ja kredit eroavat {difference}",
         _EN + "Voucher does not balance: debit and credit differ by {difference}",
     ),
+    # dimensions (API.md §11.2)
+    "dimension_unknown": (
+        _FI + "Dimensiota ei löydy nimellä: {name} (dimension on oltava olemassa Netvisorissa)",
+        _EN + "Dimension not found with name: {name} (the dimension must exist in Netvisor)",
+    ),
+    "dimension_item_unknown": (
+        _FI + "Dimensiolla {name} ei ole laskentakohdetta nimellä: {item}",
+        _EN + "Dimension {name} has no item with name: {item}",
+    ),
+    "dimension_repeated": (
+        _FI + "Tositerivillä on useampi laskentakohde dimensiolle: {name}",
+        _EN + "The voucher line has more than one item of dimension: {name}",
+    ),
+    "dimension_item_exists": (
+        "Laskentakohde {item} on jo olemassa dimensiolla {name}",
+        "Dimension item {item} already exists in dimension {name}",
+    ),
+    "dimension_father_unknown": (
+        _FI + "Dimensiolla {name} ei ole isälaskentakohdetta: {item}",
+        _EN + "Dimension {name} has no father item: {item}",
+    ),
+    "dimension_text_invalid": (
+        _FI + "{field} ei saa sisältää ohjausmerkkejä",
+        _EN + "{field} must not contain control characters",
+    ),
+    "method_unsupported": (
+        _FI + "Metodia {method} ei tueta hiekkalaatikossa",
+        _EN + "Method {method} is not supported by the sandbox",
+    ),
     # ledger and invalidation
     "parameter_missing": (
         _FI + "Pakollinen parametri puuttuu: {name}",

@@ -26,6 +26,10 @@ _ANSI_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 
 FIELD_LIMIT = 255
 MAX_INVALIDATE = 100
+# dimensionitem.nv (API.md §11.2); an item created on import obeys the same limit
+MAX_DIMENSION_NAME = 50
+MAX_DIMENSION_ITEM = 200
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 # VAT codes (API.md §5): codes whose only allowed percent is 0, and the sides.
 ZERO_ONLY_CODES = frozenset(
@@ -122,6 +126,25 @@ INVALIDATE = Rule(
             ),
             attrs={"identifier": {"netvisorkey"}},
             required_attrs=("identifier",),
+        ),
+    ),
+)
+
+
+# method=add (API.md §11.2): `fatheritem` names, `fatherid` keys the father (UNCONFIRMED
+# order of the optional elements; the sandbox takes this one)
+DIMENSION_ITEM = Rule(
+    "root",
+    children=(
+        Rule(
+            "dimensionitem",
+            children=(
+                _leaf("name"),
+                _leaf("item"),
+                _leaf("fatheritem", OPTIONAL),
+                _leaf("fatherid", OPTIONAL),
+                _leaf("ishidden", OPTIONAL),
+            ),
         ),
     ),
 )
@@ -328,10 +351,6 @@ def _parse_line(line_el, company, store, settings) -> dict:
         raise invalid("vat_conflict", code=code, percent=percent_text(percent).replace(".", ","))
 
     dimension_el = line_el.find("accountdimension")
-    dimensions = [
-        [_text(d, "dimensionname"), _text(d, "dimensionitem")]
-        for d in line_el.iterchildren("dimension")
-    ]
     return {
         "cents": cents,
         "description": description,
@@ -340,8 +359,35 @@ def _parse_line(line_el, company, store, settings) -> dict:
         "vat_code": code,
         "account_dimension": None if dimension_el is None else (dimension_el.text or "").strip(),
         "account_dimension_type": None if dimension_el is None else dimension_el.get("type"),
-        "dimensions": dimensions,
+        "dimensions": _line_dimensions(line_el, company, store, settings),
     }
+
+
+def _line_dimensions(line_el, company, store, settings) -> list[list[str]]:
+    """(header, item) pairs of a line, matched exactly against the headers' and items'
+    `Name`s (hidden ones included). An unknown header is refused; an unknown item is
+    left for the store to create (Netvisor's behaviour, API.md §11.2) unless the
+    settings refuse it; one item per header and line (the safe reading of §11.2)."""
+    elements = list(line_el.iterchildren("dimension"))
+    if not elements:
+        return []
+    known = store.dimension_names(company.id)
+    pairs, seen = [], set()
+    for element in elements:
+        name, item = _text(element, "dimensionname"), _text(element, "dimensionitem")
+        if name in seen:
+            raise invalid("dimension_repeated", name=name[:MAX_DIMENSION_NAME])
+        seen.add(name)
+        if name not in known:
+            raise invalid("dimension_unknown", name=name[:100])
+        if item not in known[name]:
+            if settings.refuse_unknown_dimension_items:
+                raise invalid("dimension_item_unknown", name=name, item=item[:MAX_DIMENSION_ITEM])
+            _check_length(item, "dimensionitem", MAX_DIMENSION_ITEM)
+            if _CONTROL.search(item):
+                raise invalid("dimension_text_invalid", field="dimensionitem")
+        pairs.append([name, item])
+    return pairs
 
 
 def _split_gross(lines: list[dict]) -> list[dict]:
@@ -385,6 +431,44 @@ def _generated_line(cents: int, default_account: str, description: str) -> dict:
 def _cents_text(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+# -- dimensionitem.nv --------------------------------------------------------------------
+def parse_dimension_item(raw: bytes, company, store) -> dict:
+    """Validate a dimensionitem.nv method=add body: the header must exist, the item must
+    be new under it (DUPLICATE_DATA otherwise), a father must be an item of the header.
+    Returns header, item, father (name), father_id (key) and hidden."""
+    element = parse(raw, DIMENSION_ITEM)[0]
+    name, item = _text(element, "name"), _text(element, "item")
+    _check_length(name, "name", MAX_DIMENSION_NAME)
+    _check_length(item, "item", MAX_DIMENSION_ITEM)
+    for field_name, value in (("name", name), ("item", item)):
+        if _CONTROL.search(value):
+            raise invalid("dimension_text_invalid", field=field_name)
+    header = next((h for h in store.dimensions(company.id) if h.name == name), None)
+    if header is None:
+        raise invalid("dimension_unknown", name=name)
+    if any(existing.name == item for existing in header.items):
+        raise NetvisorFault("DUPLICATE_DATA", "dimension_item_exists", name=name, item=item)
+    father = _text(element, "fatheritem")
+    father_id = _text(element, "fatherid")
+    if father is not None and not any(i.name == father for i in header.items):
+        raise invalid("dimension_father_unknown", name=name, item=father[:MAX_DIMENSION_ITEM])
+    if father_id is not None and not any(
+        str(i.netvisor_key) == father_id and (father is None or i.name == father)
+        for i in header.items
+    ):
+        raise invalid("dimension_father_unknown", name=name, item=father_id[:20])
+    hidden = (_text(element, "ishidden") or "0").lower()
+    if hidden not in ("0", "1", "true", "false"):
+        raise invalid("parameter_invalid", name="ishidden", value=hidden[:20])
+    return {
+        "header": name,
+        "item": item,
+        "father": father,
+        "father_id": int(father_id) if father_id is not None else None,
+        "hidden": hidden in ("1", "true"),
+    }
 
 
 # -- invalidatevouchers.nv ---------------------------------------------------------------

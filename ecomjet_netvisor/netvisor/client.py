@@ -701,6 +701,37 @@ class NetvisorClient:
             "GET", "deletedvouchers.nv", params, parse=responses.parse_deleted_vouchers
         )
 
+    def get_dimensions(self, show_hidden=True):
+        """GET dimensionlist.nv: list[Dimension], each header with its items.
+
+        ``show_hidden`` (the default) asks for hidden headers and items too
+        (``showhidden=1``): a hidden item still exists, so a voucher naming it does not
+        create a new one, and a check against the list must see it.
+        """
+        params = [("showhidden", "1")] if show_hidden else []
+        return self._request(
+            "GET", "dimensionlist.nv", params, parse=responses.parse_dimension_list
+        )
+
+    def add_dimension_item(self, header, item, father_item=None, hidden=False):
+        """POST dimensionitem.nv?method=add: a new item under the existing ``header``,
+        below ``father_item`` when given. Returns the new item's key when Netvisor
+        answers one (``Replies/InsertedDataIdentifier``), else None.
+
+        ``header`` at most 50 characters, ``item`` and ``father_item`` at most 200, none
+        blank or with control characters (ValueError before anything is sent). An unknown
+        header is ``InvalidData``, an item the header has already ``DuplicateData``. Like
+        accounting.nv, never re-sent after an unknown outcome: read the list first.
+        """
+        body = vouchers.build_dimension_item_xml(header, item, father_item, hidden)
+        return self._request(
+            "POST",
+            "dimensionitem.nv",
+            [("method", "add")],
+            body=body,
+            parse=responses.parse_optional_key,
+        )
+
     def invalidate_vouchers(self, keys, comment=None):
         """POST invalidatevouchers.nv for 1..100 keys; like accounting.nv, never re-sent
         after an unknown outcome."""

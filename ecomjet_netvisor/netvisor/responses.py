@@ -111,6 +111,8 @@ class LedgerLine:
     vat_percent: Decimal
     vat_code: str
     dimensions: tuple = ()
+    #: the line's own status: an edit in Netvisor keeps the old lines as invalidated
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,8 @@ class LedgerVoucher:
     status: str
     lines: list
     uri: str | None = None
+    #: the invoice Netvisor made this voucher from (empty for imported vouchers)
+    linked_source: str = ""
 
     @property
     def is_invalidated(self):
@@ -157,6 +161,33 @@ class DeletedVoucher:
 
     netvisor_key: str
     deleted_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class DimensionItem:
+    """One item (cost object) of a dimension, from dimensionlist.nv (API.md §11.2).
+
+    A voucher line's ``dimensionitem`` is matched against ``name`` (the sandbox matches
+    only the name; whether Netvisor also takes the label is unconfirmed). ``father_id``
+    is the father item's key, ``"0"`` at the top level."""
+
+    netvisor_key: str
+    name: str
+    code: str
+    label: str
+    is_hidden: bool
+    father_id: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension header ("Projekti", "Kustannuspaikka") with its items in Netvisor's
+    order; a voucher line's ``dimensionname`` is its ``name``."""
+
+    netvisor_key: str
+    name: str
+    is_hidden: bool
+    items: tuple
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -411,6 +442,12 @@ def parse_inserted_key(root):
     return key
 
 
+def parse_optional_key(root):
+    """``Replies/InsertedDataIdentifier`` when the answer has one, else None (resources
+    whose answer is not documented to carry a key, e.g. dimensionitem.nv)."""
+    return text(child(root, "Replies"), "InsertedDataIdentifier") or None
+
+
 # Canonical names of CompanyDefaultAccounts; older spellings map onto them (API.md §6.1).
 DEFAULT_ACCOUNT_NAMES = (
     "TradePayables",
@@ -545,6 +582,7 @@ def _ledger_line(node):
             (text(dim, "DimensionName"), text(dim, "DimensionItem"))
             for dim in children(node, "Dimension")
         ),
+        status=(attribute(node, "status") or "").strip().lower(),
     )
 
 
@@ -575,6 +613,7 @@ def parse_ledger(root):
                 status=(attribute(node, "Status") or "").strip().lower(),
                 lines=[_ledger_line(line) for line in children(node, "VoucherLine")],
                 uri=text(node, "VoucherNetvisorURI") or None,
+                linked_source=text(node, "LinkedSourceNetvisorKey"),
             )
         )
     return vouchers
@@ -617,6 +656,62 @@ def parse_account_balances(root):
                 )
             )
     return balances
+
+
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no", "")
+
+
+def parse_flag(value):
+    """A Netvisor boolean: ``True``/``False`` (dimensionlist.nv), ``1``/``0``
+    (accountlist.nv) or lower case; '' -> False, anything else is a garbled answer."""
+    cleaned = (value or "").strip().lower()
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise BadResponseError(f"not a boolean: {value[:40]!r}")
+
+
+def _dimension_item(node):
+    name = text(node, "Name")
+    if not name:
+        raise BadResponseError("DimensionDetail without Name in response")
+    return DimensionItem(
+        netvisor_key=text(node, "Netvisorkey"),
+        name=name,
+        code=text(node, "Code"),
+        label=text(node, "Label"),
+        is_hidden=parse_flag(text(node, "IsHidden")),
+        father_id=text(node, "FatherId") or "0",
+    )
+
+
+def parse_dimension_list(root):
+    """dimensionlist.nv -> list[Dimension] in the order of the answer.
+
+    Element names in any casing (``Netvisorkey`` as documented, ``NetvisorKey`` as
+    elsewhere); booleans ``True``/``False`` or ``1``/``0``; missing optional children
+    (``Code``, ``Label``, ``IsHidden``, ``FatherId``, ``DimensionDetails``) read as empty,
+    False, ``"0"`` and no items. A header or item without a ``Name`` is a broken answer.
+    """
+    dimensions = []
+    for node in children(_payload(root, "DimensionNameList"), "DimensionName"):
+        name = text(node, "Name")
+        if not name:
+            raise BadResponseError("DimensionName without Name in response")
+        dimensions.append(
+            Dimension(
+                netvisor_key=text(node, "Netvisorkey"),
+                name=name,
+                is_hidden=parse_flag(text(node, "IsHidden")),
+                items=tuple(
+                    _dimension_item(item)
+                    for item in _children_of(node, "DimensionDetails", "DimensionDetail")
+                ),
+            )
+        )
+    return dimensions
 
 
 def parse_deleted_vouchers(root):

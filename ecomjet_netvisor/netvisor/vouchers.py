@@ -16,10 +16,15 @@ from . import vat
 from .errors import VoucherValidationError
 
 MAX_TEXT = 255
+# Dimension header and item names (API.md §11.2: dimensionitem.nv name <= 50, item <= 200).
+MAX_DIMENSION_NAME = 50
+MAX_DIMENSION_ITEM = 200
 CENT = Decimal("0.01")
 CALCULATION_MODES = ("net", "gross")
 # Characters XML 1.0 cannot carry (lxml would raise deep inside the builder).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ... and for dimension names also tab, line breaks and DEL (a name is one line).
+_CONTROL = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,13 @@ def _check_text(problems, label, value):
         problems.append(f"{label} contains control characters")
 
 
+def _check_dimension(problems, label, value, limit):
+    if len(value) > limit:
+        problems.append(f"{label} is {len(value)} characters long (at most {limit})")
+    elif _CONTROL.search(value):
+        problems.append(f"{label} contains control characters")
+
+
 def _line_problems(index, line, problems):
     label = f"line {index}"
     amount = line.amount
@@ -80,6 +92,7 @@ def _line_problems(index, line, problems):
             f"{label}: VAT percent {line.vat_percent} is not allowed with VAT code {line.vat_code}"
         )
     _check_text(problems, f"{label}: description", line.description)
+    headers = set()
     for pair in line.dimensions:
         if (
             not isinstance(pair, tuple)
@@ -88,8 +101,14 @@ def _line_problems(index, line, problems):
         ):
             problems.append(f"{label}: dimension {pair!r} must be a (name, item) pair of text")
             continue
-        _check_text(problems, f"{label}: dimension name", pair[0])
-        _check_text(problems, f"{label}: dimension item", pair[1])
+        _check_dimension(problems, f"{label}: dimension name", pair[0], MAX_DIMENSION_NAME)
+        _check_dimension(problems, f"{label}: dimension item", pair[1], MAX_DIMENSION_ITEM)
+        # one item per header and line is what is known to work (API.md §11.2); compared
+        # without case, in case Netvisor matches names that way
+        header = pair[0].strip().casefold()
+        if header in headers:
+            problems.append(f"{label}: dimension {pair[0]!r} is given more than once")
+        headers.add(header)
     return amount_ok
 
 
@@ -189,6 +208,38 @@ def build_invalidate_xml(keys, comment=None):
         _sub(node, "comment", comment)
     for key in keys:
         _sub(node, "invalidatevoucher", str(key))
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def _dimension_text(value, what, limit):
+    """Raise ValueError unless ``value`` is a dimension name Netvisor can take."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be non-empty text")
+    if len(value) > limit:
+        raise ValueError(f"{what} is {len(value)} characters long (at most {limit})")
+    if _CONTROL.search(value):
+        raise ValueError(f"{what} contains control characters")
+    return value
+
+
+def build_dimension_item_xml(header, item, father_item=None, hidden=False):
+    """Body of dimensionitem.nv method=add (API.md §11.2), checked first (ValueError):
+    ``header`` <= 50, ``item`` and ``father_item`` <= 200 characters, no control
+    characters. ``ishidden`` is only sent for a hidden item."""
+    _dimension_text(header, "dimension name", MAX_DIMENSION_NAME)
+    _dimension_text(item, "dimension item", MAX_DIMENSION_ITEM)
+    if father_item is not None:
+        _dimension_text(father_item, "father item", MAX_DIMENSION_ITEM)
+    if not isinstance(hidden, bool):
+        raise ValueError("hidden must be True or False")
+    root = etree.Element("root")
+    node = _sub(root, "dimensionitem")
+    _sub(node, "name", header)
+    _sub(node, "item", item)
+    if father_item is not None:
+        _sub(node, "fatheritem", father_item)
+    if hidden:
+        _sub(node, "ishidden", "1")
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 

@@ -212,4 +212,6 @@ def test_admin_requests_are_not_counted_and_delete_resets(sandbox, nv):
         "max_organisations_in_flight": 0,
         "in_flight": {},
         "injected": {},
+        "dimension_items_created": {},
+        "dimension_items_added": {},
     }

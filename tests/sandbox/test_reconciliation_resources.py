@@ -177,6 +177,23 @@ def test_delete_refuses_bad_days_ago(sandbox, nv, days_ago):
     assert len(nv.ledger(f"netvisorkey={key}")) == 1
 
 
+# ---------------------------------------------------------------- editing a voucher's head
+
+
+def test_edit_voucher_changes_description_and_date_under_the_same_key(sandbox, nv):
+    key = nv.import_voucher(voucher_xml())
+    edited = _ok(
+        sandbox.admin("PATCH", f"{VOUCHERS}/{key}", {"description": "Käsin", "date": "2025-02-03"})
+    )
+    assert (edited["description"], edited["date"]) == ("Käsin", "2025-02-03")
+    assert nv.ledger(JANUARY) == []  # moved out of January
+    (voucher,) = nv.ledger(f"netvisorkey={key}")
+    assert voucher.findtext("VoucherDescription") == "Käsin"
+    assert voucher.findtext("VoucherDate") == "3.2.2025"
+    assert sandbox.admin("PATCH", f"{VOUCHERS}/{key}", {"number": 5}).status_code == 400
+    assert sandbox.admin("PATCH", f"{VOUCHERS}/{key}", {"date": "kesäkuu"}).status_code == 400
+
+
 # ---------------------------------------------------------------- editing a line
 
 
@@ -720,6 +737,10 @@ def test_old_database_files_get_the_deleted_at_column(tmp_path):
         ),
         (["duplicate", ORG, "1001"], ("POST", f"{VOUCHERS}/1001/duplicate", None)),
         (
+            ["edit-voucher", ORG, "1001", "--description", "Käsin", "--date", "2025-02-03"],
+            ("PATCH", f"{VOUCHERS}/1001", {"description": "Käsin", "date": "2025-02-03"}),
+        ),
+        (
             [
                 "add-voucher",
                 ORG,
@@ -768,6 +789,7 @@ def test_control_request_for_new_commands(argv, expected):
         ["add-voucher", ORG, "2025-02-01", "x", "--line", "5"],
         ["add-voucher", ORG, "2025-02-01", "x", "--line", "5:1910:KOMY"],
         ["delete", ORG, "1001", "--days-ago", "-1"],
+        ["edit-voucher", ORG, "1001"],  # nothing to change
     ],
 )
 def test_control_refuses_incomplete_commands(argv, capsys):
