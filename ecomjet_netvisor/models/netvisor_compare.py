@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..netvisor import errors, reconcile
 
@@ -18,6 +19,8 @@ OUTCOMES = [
     (reconcile.DIFFERENT, "Different in Netvisor"),
     (reconcile.INVALIDATED, "Invalidated or deleted in Netvisor"),
     (reconcile.TWICE, "In Netvisor twice"),
+    (reconcile.KEY_CHANGED, "Under another key in Netvisor"),
+    (reconcile.UNEXPECTED, "In Netvisor, not sent in Odoo"),
     (reconcile.FOREIGN, "In Netvisor, not from Odoo"),
 ]
 
@@ -33,6 +36,9 @@ class NetvisorCompareLine(models.Model):
     voucher_id = fields.Many2one("netvisor.voucher", readonly=True, ondelete="cascade")
     move_id = fields.Many2one(related="voucher_id.move_id", string="Document")
     netvisor_key = fields.Char("Netvisor key", readonly=True)
+    odoo_key = fields.Char(
+        "Key in Odoo", readonly=True, help="The key Odoo's voucher pointed to when compared."
+    )
     extra_keys = fields.Char("Extra vouchers in Netvisor", readonly=True)
     description = fields.Char("Description in Netvisor", readonly=True)
     netvisor_date = fields.Date("Date in Netvisor", readonly=True)
@@ -47,6 +53,17 @@ class NetvisorCompareLine(models.Model):
         line = self._netvisor_fixable((reconcile.MISSING, reconcile.INVALIDATED))
         voucher = line.voucher_id
         old_key = line.netvisor_key  # as compared: a voucher sent again since is refused
+        # asked again now, by key: the comparison may be old, and a voucher whose
+        # description was edited in Netvisor is found by its key only
+        found = line._netvisor_read_keys([old_key])
+        if any(v.netvisor_key == old_key and not v.is_invalidated for v in found):
+            raise UserError(
+                self.env._(
+                    "Netvisor holds voucher %s as valid again: nothing is sent. Compare with "
+                    "Netvisor again.",
+                    old_key,
+                )
+            )
         if not voucher._netvisor_mark_missing(old_key):
             raise UserError(line._netvisor_changed_text())
         line._netvisor_fixed(
@@ -89,15 +106,20 @@ class NetvisorCompareLine(models.Model):
             move=move.name,
             key=line.netvisor_key,
         )[:255]
+        kept = line.netvisor_key
+        if kept != line.odoo_key and not voucher._netvisor_write(
+            {"netvisor_key": kept},
+            SQL("state = 'sent' AND netvisor_key = %s", line.odoo_key),
+        ):
+            raise UserError(line._netvisor_changed_text())
         try:
             with line.company_id._netvisor_connection() as client:
-                found = client.get_ledger(netvisor_keys=keys)
-                line._netvisor_check_ours(found, keys, move)
+                found = client.get_ledger(netvisor_keys=[kept, *keys])
+                # the one kept must still be valid, or the document would be left with none
+                line._netvisor_check_ours(found, [kept, *keys], move)
                 client.invalidate_vouchers(keys, comment=comment)
         except errors.NetvisorError as error:
             raise UserError(line.company_id._netvisor_error_text(error)) from None
-        if voucher.netvisor_key != line.netvisor_key:
-            voucher._netvisor_write({"netvisor_key": line.netvisor_key})
         line._netvisor_fixed(
             self.env._(
                 "%(user)s invalidated the duplicate voucher(s) %(keys)s of %(move)s in "
@@ -110,6 +132,72 @@ class NetvisorCompareLine(models.Model):
         )
         return True
 
+    def action_adopt_key(self):
+        """Under another key in Netvisor (the voucher Odoo pointed to is gone, a copy of it
+        is valid): Odoo points to the one Netvisor holds, after reading it again."""
+        line = self._netvisor_fixable((reconcile.KEY_CHANGED,))
+        voucher = line.voucher_id
+        line._netvisor_check_ours(
+            line._netvisor_read_keys([line.netvisor_key]), [line.netvisor_key], voucher.move_id
+        )
+        if not voucher._netvisor_write(
+            {"netvisor_key": line.netvisor_key},
+            SQL("state = 'sent' AND netvisor_key = %s", line.odoo_key),
+        ):
+            raise UserError(line._netvisor_changed_text())
+        line._netvisor_fixed(
+            self.env._(
+                "%(user)s pointed %(move)s to voucher %(key)s, the one Netvisor holds "
+                "(Odoo had %(old)s).",
+                user=self.env.user.name,
+                move=voucher.move_id.name,
+                key=line.netvisor_key,
+                old=line.odoo_key,
+            )
+        )
+        return True
+
+    def action_look_up(self):
+        """In Netvisor, but not sent in Odoo (failed, pending): the sender looks it up by
+        its reference and takes it as sent, instead of ever sending it again."""
+        line = self._netvisor_fixable((reconcile.UNEXPECTED,))
+        voucher = line.voucher_id
+        found = line._netvisor_read_keys([line.netvisor_key])
+        line._netvisor_check_ours(found, [line.netvisor_key], voucher.move_id)
+        reference = voucher.reference
+        if not any(
+            v.description == reference or v.description.startswith(reference + " ") for v in found
+        ):
+            raise UserError(
+                self.env._(
+                    "Netvisor voucher %(key)s carries an earlier reference of %(move)s: "
+                    "invalidate it in Netvisor if the document is to be sent again.",
+                    key=line.netvisor_key,
+                    move=voucher.move_id.name,
+                )
+            )
+        if not voucher._netvisor_write(
+            {
+                "state": "uncertain",
+                "lookup_after": fields.Datetime.now(),
+                "lookup_attempts": 0,
+                "voucher_date": found[0].date,
+                # a sender that built it before this does not send it (its version is old)
+                "content_version": SQL("COALESCE(content_version, 0) + 1"),
+            },
+            SQL("state IN ('pending', 'failed', 'to_check')"),
+        ):
+            raise UserError(line._netvisor_changed_text())
+        line._netvisor_fixed(
+            self.env._(
+                "%(user)s had Odoo look %(move)s up in Netvisor: voucher %(key)s is there.",
+                user=self.env.user.name,
+                move=voucher.move_id.name,
+                key=line.netvisor_key,
+            )
+        )
+        return True
+
     # ------------------------------------------------------------------ helpers
 
     def _netvisor_fixable(self, outcomes):
@@ -117,9 +205,18 @@ class NetvisorCompareLine(models.Model):
         self.period_id.check_access("write")
         if self.fixed_on:
             raise UserError(self.env._("This difference was already fixed."))
-        if self.outcome not in outcomes or not self.voucher_id:
+        voucher = self.voucher_id
+        if self.outcome not in outcomes or not voucher or voucher.period_id != self.period_id:
             raise UserError(self.env._("Odoo does not change this voucher in Netvisor."))
         return self
+
+    def _netvisor_read_keys(self, keys):
+        """These vouchers as Netvisor holds them now (by key, any status)."""
+        try:
+            with self.company_id._netvisor_connection() as client:
+                return client.get_ledger(netvisor_keys=keys)
+        except errors.NetvisorError as error:
+            raise UserError(self.company_id._netvisor_error_text(error)) from None
 
     def _netvisor_changed_text(self):
         return self.env._(
@@ -148,7 +245,7 @@ class NetvisorCompareLine(models.Model):
 
     def _netvisor_fixed(self, text):
         """Record the fix where the accountant looks, and let the sender run."""
-        self.write({"fixed_on": fields.Datetime.now(), "fixed_by_id": self.env.user.id})
+        self.sudo().write({"fixed_on": fields.Datetime.now(), "fixed_by_id": self.env.user.id})
         voucher = self.voucher_id
         self.period_id.message_post(body=Markup("<p>%s</p>") % text)
         voucher.move_id.message_post(body=Markup("<p>%s</p>") % text)

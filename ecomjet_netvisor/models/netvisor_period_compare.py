@@ -82,7 +82,9 @@ class NetvisorPeriod(models.Model):
                 ("company_id", "in", companies.ids),
                 ("date_to", ">=", since),
                 ("state", "in", ("sent", "partial")),
-            ]
+            ],
+            # the longest unchecked first: a run cut short still moves on
+            order="compared_on asc nulls first, id",
         )
         for period in periods:
             period = period._netvisor_in_lang()
@@ -101,7 +103,7 @@ class NetvisorPeriod(models.Model):
         only when it does not match, or no longer does — a nightly check that keeps
         matching writes nothing)."""
         self.ensure_one()
-        expected, waiting = self._netvisor_expected()
+        expected, waiting, broken = self._netvisor_expected()
         company = self.company_id
         try:
             with company._netvisor_connection() as client:
@@ -128,38 +130,53 @@ class NetvisorPeriod(models.Model):
                 movements[numbers[key]] = movements.get(numbers[key], Decimal(0)) + amount
         self._netvisor_store_comparison(
             "matches" if result.matches else "differs",
-            self._netvisor_compare_text(result, waiting),
+            self._netvisor_compare_text(result, waiting, broken),
             result,
             movements,
             post,
         )
 
     def _netvisor_expected(self):
-        """{document id: Expected} of the period's sent vouchers, built from the documents
-        as they are now (Odoo's books), and how many documents are not in Netvisor yet."""
+        """({document id: Expected} of the period's documents, built from the documents as
+        they are now (Odoo's books), how many are not in Netvisor yet, how many cannot be
+        built now). Documents not sent are expected absent; one that cannot be built (an
+        account lost its mapping) is not compared on a part of its lines."""
         Voucher = self.env["netvisor.voucher"]
-        Voucher.flush_model(["period_id", "state", "move_id", "netvisor_key"])
+        Voucher.flush_model(["period_id", "state", "move_id", "netvisor_key", "voucher_date"])
         rows = self.env.execute_query(
             SQL(
-                "SELECT move_id, state, netvisor_key FROM netvisor_voucher"
+                "SELECT move_id, state, netvisor_key, voucher_date FROM netvisor_voucher"
                 " WHERE period_id = %s AND state NOT IN ('cancelled', 'skipped')",
                 self.id,
             )
         )
-        sent = {move_id: key for move_id, state, key in rows if state == "sent"}
-        data, _problems = self.env["account.move"].browse(sent)._netvisor_voucher_data()
-        expected = {
-            move_id: reconcile.Expected(
+        moves = self.env["account.move"].sudo().browse(row[0] for row in rows)
+        data, problems = moves._netvisor_voucher_data()
+        names = dict(moves.mapped(lambda move: (move.name, move.id)))
+        broken = {names[name] for _kind, _key, name in problems if name in names}
+        expected = {}
+        for move_id, state, key, day in rows:
+            if move_id in broken:
+                continue
+            voucher = data[move_id]
+            expected[move_id] = reconcile.Expected(
                 move_id,
-                sent[move_id],
-                {
-                    (line.account_number, line.vat_code, line.vat_percent): line.amount
-                    for line in voucher.lines
-                },
+                key if state == "sent" else None,
+                self._netvisor_expected_lines(voucher),
+                date=day or voucher.date,
+                sent=state == "sent",
             )
-            for move_id, voucher in data.items()
-        }
-        return expected, len(rows) - len(sent)
+        waiting = sum(1 for _move, state, _key, _day in rows if state != "sent")
+        return expected, waiting, len(broken)
+
+    @staticmethod
+    def _netvisor_expected_lines(voucher):
+        """{(account, VAT code, percent, dimensions): amount} of a built voucher."""
+        lines = {}
+        for line in voucher.lines:
+            key = (line.account_number, line.vat_code, line.vat_percent, line.dimensions)
+            lines[key] = lines.get(key, 0) + line.amount
+        return lines
 
     def _netvisor_read_back(self, client, expected):
         """What Netvisor holds: (ledger vouchers, deleted keys, account balances,
@@ -168,7 +185,7 @@ class NetvisorPeriod(models.Model):
         seen = {voucher.netvisor_key for voucher in ledger}
         # a voucher whose date was changed in Netvisor is not in the date query
         missed = sorted(
-            {item.netvisor_key for item in expected.values() if item.netvisor_key} - seen, key=int
+            {item.netvisor_key for item in expected.values() if item.netvisor_key} - seen
         )
         for start in range(0, len(missed), MAX_LEDGER_KEYS):
             ledger += client.get_ledger(netvisor_keys=missed[start : start + MAX_LEDGER_KEYS])
@@ -181,7 +198,7 @@ class NetvisorPeriod(models.Model):
             numbers.update({a.netvisor_key: a.number for a in client.get_account_list().accounts})
         return ledger, gone, balances, numbers
 
-    def _netvisor_compare_text(self, result, waiting):
+    def _netvisor_compare_text(self, result, waiting, broken=0):
         labels = dict(
             self.env["netvisor.compare.line"]._fields["outcome"]._description_selection(self.env)
         )
@@ -196,14 +213,22 @@ class NetvisorPeriod(models.Model):
             parts.append(
                 self.env._("%s documents are not in Netvisor yet (see their status).", waiting)
             )
+        if broken:
+            parts.append(
+                self.env._(
+                    "%s documents cannot be built now (see the close wizard's checks); they "
+                    "were not compared.",
+                    broken,
+                )
+            )
         return "\n".join(parts)
 
     def _netvisor_store_comparison(self, state, summary, result, movements, post):
         """Replace the stored outcome; documents that match are counted, not listed."""
         if post is None:
             post = state != "matches" or self.compare_state != "matches"
-        self.compare_line_ids.unlink()
-        self.compare_sum_ids.unlink()
+        self.compare_line_ids.sudo().unlink()
+        self.compare_sum_ids.sudo().unlink()
         values = {
             "compare_state": state,
             "compared_on": fields.Datetime.now(),
@@ -227,38 +252,56 @@ class NetvisorPeriod(models.Model):
         vouchers = {
             voucher.move_id.id: voucher
             for voucher in self.env["netvisor.voucher"].search(
-                [("period_id", "=", self.id), ("state", "=", "sent"), ("move_id", "in", documents)]
+                [
+                    ("period_id", "=", self.id),
+                    ("state", "not in", ("cancelled", "skipped")),
+                    ("move_id", "in", documents),
+                ]
             )
         }
         rows = []
         for finding in findings:
             voucher = vouchers.get(finding.document_id)
+            details = [self._netvisor_difference_text(finding.differences)]
+            if finding.moved_to:
+                details.append(self.env._("Dated %s in Netvisor.", finding.moved_to))
+            if finding.reference_lost:
+                details.append(
+                    self.env._("Odoo's reference was removed from its description in Netvisor.")
+                )
             rows.append(
                 {
                     "period_id": self.id,
                     "outcome": finding.outcome,
                     "voucher_id": voucher.id if voucher else False,
                     "netvisor_key": finding.netvisor_key,
+                    "odoo_key": finding.odoo_key or False,
                     "extra_keys": ", ".join(finding.extra_keys) or False,
                     "description": finding.description or False,
-                    "netvisor_date": finding.date or False,
-                    "details": self._netvisor_difference_text(finding.differences) or False,
+                    "netvisor_date": finding.date or finding.moved_to or False,
+                    "details": "\n".join(filter(None, details)) or False,
                 }
             )
-        self.env["netvisor.compare.line"].create(rows)
+        # written by the comparison only: nobody aims a fix by editing a finding
+        self.env["netvisor.compare.line"].sudo().create(rows)
 
     def _netvisor_difference_text(self, differences):
-        return "\n".join(
-            self.env._(
-                "%(account)s %(code)s %(percent)s %%: Odoo %(odoo)s, Netvisor %(netvisor)s",
-                account=account,
-                code=code,
-                percent=percent,
-                odoo=_cents(odoo),
-                netvisor=_cents(netvisor),
+        lines = []
+        for account, code, rate, dimensions, odoo, netvisor in differences:
+            items = ", ".join(": ".join(pair) for pair in dimensions)
+            lines.append(
+                self.env._(
+                    "%(account)s %(code)s %(percent)s %%%(items)s: Odoo %(odoo)s, "
+                    "Netvisor %(netvisor)s",
+                    account=account,
+                    code=code,
+                    percent=rate,
+                    items=f" [{items}]" if items else "",
+                    odoo=_cents(odoo),
+                    netvisor=_cents(netvisor),
+                )
             )
-            for account, code, percent, odoo, netvisor in differences
-        )
+        return "\n".join(lines)
 
     def _netvisor_store_sums(self, result, movements):
         rows = [
@@ -267,11 +310,11 @@ class NetvisorPeriod(models.Model):
                 "line_type": "sum",
                 "account_number": account,
                 "vat_code": code,
-                "vat_percent": float(percent),
+                "vat_percent": float(rate),
                 "odoo_amount": float(odoo),
                 "netvisor_amount": float(netvisor),
             }
-            for (account, code, percent), (odoo, netvisor) in result.sums.items()
+            for (account, code, rate), (odoo, netvisor) in result.sums.items()
         ]
         numbers = sorted({account for account, _code, _percent in result.sums})
         odoo_balances = self._netvisor_odoo_balances(numbers)
@@ -285,7 +328,7 @@ class NetvisorPeriod(models.Model):
             }
             for number in numbers
         ]
-        self.env["netvisor.compare.sum"].create(rows)
+        self.env["netvisor.compare.sum"].sudo().create(rows)
 
     def _netvisor_odoo_balances(self, numbers):
         """{Netvisor account number: debit − credit} of every posted journal item of the

@@ -17,6 +17,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from ..netvisor import vat
 from .account_move import _amount, _percent
 
 
@@ -36,7 +37,11 @@ class NetvisorPeriod(models.Model):
                 continue
             period.report_html = self.env["ir.qweb"]._render(
                 "ecomjet_netvisor.netvisor_period_report_tables",
-                {"report": period._netvisor_report_data(), "period": period, "fmt": period._fmt},
+                {
+                    "report": period._netvisor_report_data(details=False),
+                    "period": period,
+                    "fmt": period._fmt,
+                },
             )
 
     def _fmt(self, value):
@@ -44,12 +49,17 @@ class NetvisorPeriod(models.Model):
 
     # ------------------------------------------------------------------ the figures
 
-    def _netvisor_report_data(self):
+    def _netvisor_report_data(self, details=True):
         """The period's documents and their Netvisor lines, summed per Netvisor account and
-        VAT code + percent (debit, credit, net) and per VAT code (net, VAT, gross).
+        VAT code + percent (debit, credit, net) and per VAT code (net, VAT, gross);
+        ``details`` False: the sums only (the form's tab), not the documents and lines.
 
-        Sales are shown with their natural sign in the VAT view (a sale is positive)."""
+        Sales are shown with their natural sign in the VAT view (a sale is positive). Read
+        as the sender reads it (the mapping is the manager's), for whoever may read the
+        period."""
         self.ensure_one()
+        self.check_access("read")
+        self = self.sudo()  # after the reader's own access check
         Voucher = self.env["netvisor.voucher"]
         Voucher.flush_model()
         rows = self.env.execute_query(
@@ -68,19 +78,20 @@ class NetvisorPeriod(models.Model):
         data, _problems = moves._netvisor_voucher_data({row[0]: row[7] for row in rows})
         states = dict(Voucher._fields["state"]._description_selection(self.env))
         accounts = defaultdict(lambda: [Decimal(0), Decimal(0)])
-        vat = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        by_code = defaultdict(lambda: [Decimal(0), Decimal(0)])
         documents, lines = [], []
         for move_id, name, date, partner, state, key, total, _reference in rows:
-            documents.append(
-                {
-                    "name": name,
-                    "date": date,
-                    "partner": partner or "",
-                    "state": states.get(state, state),
-                    "netvisor_key": key or "",
-                    "total": Decimal(f"{total or 0:.2f}"),
-                }
-            )
+            if details:
+                documents.append(
+                    {
+                        "name": name,
+                        "date": date,
+                        "partner": partner or "",
+                        "state": states.get(state, state),
+                        "netvisor_key": key or "",
+                        "total": Decimal(f"{total or 0:.2f}"),
+                    }
+                )
             for line in data[move_id].lines:
                 debit = line.amount if line.amount > 0 else Decimal(0)
                 credit = -line.amount if line.amount < 0 else Decimal(0)
@@ -88,19 +99,20 @@ class NetvisorPeriod(models.Model):
                 accounts[group][0] += debit
                 accounts[group][1] += credit
                 if line.vat_code != "NONE":
-                    vat[line.vat_code, line.vat_percent][0] += line.amount
-                lines.append(
-                    {
-                        "document": name,
-                        "account": line.account_number,
-                        "vat_code": line.vat_code,
-                        "vat_percent": line.vat_percent,
-                        "debit": debit,
-                        "credit": credit,
-                    }
-                )
+                    by_code[line.vat_code, line.vat_percent][0] += line.amount
+                if details:
+                    lines.append(
+                        {
+                            "document": name,
+                            "account": line.account_number,
+                            "vat_code": line.vat_code,
+                            "vat_percent": line.vat_percent,
+                            "debit": debit,
+                            "credit": credit,
+                        }
+                    )
         for (code, percent), amount in self._netvisor_tax_amounts(moves).items():
-            vat[code, percent][1] += amount
+            by_code[code, percent][1] += amount
         sign = -1 if self.kind == "sale" else 1
         return {
             "accounts": [
@@ -120,9 +132,10 @@ class NetvisorPeriod(models.Model):
                     "vat_percent": percent,
                     "net": sign * net,
                     "vat": sign * tax,
-                    "gross": sign * (net + tax),
+                    # self-assessed VAT is not part of what the supplier invoiced
+                    "gross": sign * (net if code in vat.SELF_ASSESSED else net + tax),
                 }
-                for (code, percent), (net, tax) in sorted(vat.items())
+                for (code, percent), (net, tax) in sorted(by_code.items())
             ],
             "documents": documents,
             "lines": lines,
@@ -151,8 +164,11 @@ class NetvisorPeriod(models.Model):
         amounts = defaultdict(Decimal)
         for tax_id, amount in rows:
             tax = self.env["account.tax"].browse(tax_id)
+            code = tax.netvisor_vat_code or "NONE"
             percent = _percent(tax.amount) if tax.amount_type == "percent" else Decimal(0)
-            amounts[tax.netvisor_vat_code or "NONE", percent] += _amount(amount)
+            if code in vat.VAT_CODES and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
+                percent = Decimal(0)  # as the base lines are sent (_netvisor_vat)
+            amounts[code, percent] += _amount(amount)
         return amounts
 
     # ------------------------------------------------------------------ exports
@@ -165,14 +181,20 @@ class NetvisorPeriod(models.Model):
         self.ensure_one()
         content = self._netvisor_xlsx()
         name = f"{self.name.replace('/', '-')}.xlsx"
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": name,
-                "datas": base64.b64encode(content),
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            }
+        self.check_access("read")
+        # a reader of the period may export it: the file is attached by the system
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": name,
+                    "datas": base64.b64encode(content),
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                }
+            )
         )
         return {
             "type": "ir.actions.act_url",
@@ -235,7 +257,10 @@ class NetvisorPeriod(models.Model):
         totals = ["kind", *lines[:3], "odoo", "netvisor", "difference"]
         sheets.append((self.env._("Sums"), sums, totals))
         stream = io.BytesIO()
-        book = xlsxwriter.Workbook(stream, {"in_memory": True})
+        # a partner or Netvisor description starting with "=" stays text, never a formula
+        book = xlsxwriter.Workbook(
+            stream, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
         bold = book.add_format({"bold": True})
         money = book.add_format({"num_format": "#,##0.00"})
         day = book.add_format({"num_format": "yyyy-mm-dd"})

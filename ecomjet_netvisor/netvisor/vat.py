@@ -66,6 +66,13 @@ VAT_CODES = {
 }
 
 
+#: Codes whose VAT the buyer reports itself (reverse charge, import): the supplier's invoice
+#: holds no VAT, so the document's gross is its net.
+SELF_ASSESSED = frozenset(
+    ("EUOS", "EUPO", "EVTO", "EVPO", "RAOS", "EVRO", "KAVE", "EVKV", "MAAL", "EVMA")
+)
+
+
 def is_known_code(code):
     """True when ``code`` is a Netvisor VAT code (exact, upper case as Netvisor spells it)."""
     return code in VAT_CODES

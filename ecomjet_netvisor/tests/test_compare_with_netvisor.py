@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from dev import demo_data
@@ -215,14 +215,30 @@ class TestCompareWithNetvisor(NetvisorCommon):
                 getattr(foreign, fix)()
         # pretending it were a duplicate of a document does not get it invalidated either
         voucher = period.voucher_ids[:1]
-        fake = self.env["netvisor.compare.line"].create(
-            {
-                "period_id": period.id,
-                "outcome": "twice",
-                "voucher_id": voucher.id,
-                "netvisor_key": voucher.netvisor_key,
-                "extra_keys": str(manual),
-            }
+        with self.assertRaises(AccessError):  # findings are the comparison's to write
+            manager = self.env["res.users"].create(
+                {
+                    "name": "Pääkirjanpitäjä",
+                    "login": "paakirjanpitaja",
+                    "group_ids": [(6, 0, [self.env.ref("account.group_account_manager").id])],
+                }
+            )
+            self.env["netvisor.compare.line"].with_user(manager).create(
+                {"period_id": period.id, "outcome": "twice", "voucher_id": voucher.id}
+            )
+        fake = (
+            self.env["netvisor.compare.line"]
+            .sudo()
+            .create(
+                {
+                    "period_id": period.id,
+                    "outcome": "twice",
+                    "voucher_id": voucher.id,
+                    "netvisor_key": voucher.netvisor_key,
+                    "odoo_key": voucher.netvisor_key,
+                    "extra_keys": str(manual),
+                }
+            )
         )
         with self.assertRaises(UserError):
             fake.action_invalidate_duplicate()
@@ -264,7 +280,7 @@ class TestCompareWithNetvisor(NetvisorCommon):
         with self.assertRaises(UserError):
             line.action_send_missing()
         # a line fixed once cannot be replayed, and a stale line is refused by the voucher
-        line.fixed_on = False
+        line.sudo().fixed_on = False
         with self.assertRaises(UserError):
             line.action_send_missing()
         self.assertEqual(self.valid_per_document()[voucher.move_id.id], 1)
@@ -294,7 +310,90 @@ class TestCompareWithNetvisor(NetvisorCommon):
         self.assertEqual(period.compare_state, "differs")
         self.assertIn("Compared with Netvisor", period.message_ids[:1].body)
 
+    def test_key_changed_in_netvisor_is_adopted_after_reading_it_back(self):
+        """Someone copied the voucher in Netvisor and deleted the original: Odoo points to
+        the copy (a correction would otherwise invalidate a dead key)."""
+        self.demo_month()
+        period = self.closed_and_sent()
+        voucher = period.voucher_ids[:1]
+        copy = self.tamper("POST", f"vouchers/{voucher.netvisor_key}/duplicate")["netvisor_key"]
+        self.tamper("DELETE", f"vouchers/{voucher.netvisor_key}")
+        period.action_netvisor_compare()
+        self.assertEqual(self.outcomes(period), {(voucher.move_id, "key_changed")})
+        line = period.compare_line_ids
+        self.assertEqual((line.netvisor_key, line.odoo_key), (str(copy), voucher.netvisor_key))
+        line.action_adopt_key()
+        self.assertEqual(voucher.netvisor_key, str(copy))
+        period.action_netvisor_compare()
+        self.assertEqual(period.compare_state, "matches", period.compare_summary)
+
+    def test_in_netvisor_but_failed_in_odoo_is_looked_up_not_sent_again(self):
+        moves = self.demo_month()
+        period = self.closed_and_sent()
+        voucher = period.voucher_ids[:1]
+        key = voucher.netvisor_key
+        # as if its answer had been lost and taken for a refusal
+        voucher._netvisor_mark_failed("TECHNICAL_ERROR", "lost")
+        period.action_netvisor_compare()
+        self.assertEqual(self.outcomes(period), {(voucher.move_id, "unexpected")})
+        period.compare_line_ids.action_look_up()
+        self.assertEqual(voucher.state, "uncertain")
+        self.send()
+        self.assertEqual((voucher.state, voucher.netvisor_key), ("sent", key))
+        self.assertEqual(self.valid_per_document(), dict.fromkeys(moves.ids, 1))
+
+    def test_send_again_refused_when_netvisor_holds_the_key_after_all(self):
+        """The voucher's description was edited in Netvisor: found by its key, it is
+        different, never missing; and a stale Missing line does not send it twice."""
+        moves = self.demo_month()
+        period = self.closed_and_sent()
+        voucher = period.voucher_ids[:1]
+        self.tamper("PATCH", f"vouchers/{voucher.netvisor_key}", {"description": "Muokattu"})
+        period.action_netvisor_compare()
+        self.assertEqual(self.outcomes(period), {(voucher.move_id, "different")})
+        self.assertIn("reference", period.compare_line_ids.details)
+        stale = (
+            self.env["netvisor.compare.line"]
+            .sudo()
+            .create(
+                {
+                    "period_id": period.id,
+                    "outcome": "missing",
+                    "voucher_id": voucher.id,
+                    "netvisor_key": voucher.netvisor_key,
+                    "odoo_key": voucher.netvisor_key,
+                }
+            )
+        )
+        with self.assertRaises(UserError):
+            stale.action_send_missing()
+        self.assertEqual(voucher.state, "sent")
+        self.assertEqual(len(self.valid_per_document()), len(moves) - 1)  # the edited one
+
     # ------------------------------------------------------------------ report and exports
+
+    def test_a_billing_user_reads_the_report_and_exports_it(self):
+        self.demo_month()
+        period = self.closed_and_sent()
+        billing = self.env["res.users"].create(
+            {
+                "name": "Kirjanpitäjä",
+                "login": "kirjanpitaja",
+                "group_ids": [(6, 0, [self.env.ref("account.group_account_invoice").id])],
+            }
+        )
+        mine = period.with_user(billing)
+        self.assertIn("3000", str(mine.report_html))
+        action = mine.action_netvisor_export_xlsx()
+        self.assertIn("/web/content/", action["url"])
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(billing)
+            ._render_qweb_html("ecomjet_netvisor.report_netvisor_period", period.ids)[0]
+        )
+        self.assertIn(period.voucher_ids[:1].move_id.name, html.decode())
+        with self.assertRaises(AccessError):
+            mine.action_netvisor_compare()
 
     def test_voucher_lines_readable(self):
         self.demo_month()

@@ -88,9 +88,32 @@ def test_different_names_the_lines_that_differ():
     (finding,) = result.findings
     assert finding.outcome == "different"
     assert finding.differences == (
-        ("3000", "KOMY", D("25.5"), D("-100.00"), D("-90.00")),
-        ("3001", "KOMY", D("25.5"), D(0), D("-10.00")),
+        ("3000", "KOMY", D("25.5"), (), D("-100.00"), D("-90.00")),
+        ("3001", "KOMY", D("25.5"), (), D(0), D("-10.00")),
     )
+
+
+def test_a_dimension_item_changed_in_netvisor_is_different():
+    projekti = (("Projekti", "P-100"),)
+    ours = {
+        ("3000", "KOMY", D("25.5"), projekti): D("-100.00"),
+        ("1701", "NONE", D(0), ()): D("125.50"),
+        ("2939", "NONE", D(0), ()): D("-25.50"),
+    }
+    theirs = LedgerVoucher(
+        "1001", DAY, 1, f"{PREFIX}4", "Myyntilasku", "valid",
+        [
+            LedgerLine("1", D("125.50"), "", "1701", D(0), "NONE"),
+            LedgerLine("2", D("-100.00"), "", "3000", D("25.5"), "KOMY", (("Projekti", "P-200"),)),
+            LedgerLine("3", D("-25.50"), "", "2939", D(0), "NONE"),
+        ],
+    )  # fmt: skip
+    result = reconcile.compare([expected(4, 1001, ours)], [theirs], PREFIX, CLASSES)
+    (finding,) = result.findings
+    assert finding.outcome == "different"
+    assert [d[3] for d in finding.differences] == [projekti, (("Projekti", "P-200"),)]
+    # per account and VAT code, the sums still agree
+    assert result.sums[("3000", "KOMY", D("25.5"))] == (D("-100.00"), D("-100.00"))
 
 
 def test_lines_split_by_netvisor_still_match_and_percent_forms_agree():
@@ -132,7 +155,6 @@ def test_foreign_only_for_the_period_kind_and_never_a_prefix_lookalike():
     result = reconcile.compare([], ledger, PREFIX, CLASSES)
     assert {f.netvisor_key for f in result.findings} == {"3001", "3003", "3004"}
     assert {f.outcome for f in result.findings} == {"foreign"}
-    assert not result.matches
 
 
 def test_balance_movements_of_the_range():
@@ -149,3 +171,79 @@ def test_balance_movements_of_the_range():
         datetime.date(2025, 11, 30),
     )
     assert movements == {"11": D("125.50"), "12": D("-100")}
+
+
+def test_a_voucher_found_by_key_whose_reference_was_removed_is_different_not_missing():
+    """Someone edited the description in Netvisor: the key still says whose it is, and
+    sending it again would book it twice."""
+    result = reconcile.compare(
+        [expected(6, 1006)], [ledger_voucher(1006, "Muokattu käsin")], PREFIX, CLASSES
+    )
+    (finding,) = result.findings
+    assert (finding.outcome, finding.reference_lost) == ("different", True)
+
+
+def test_another_key_in_netvisor_is_named_not_matched():
+    result = reconcile.compare(
+        [expected(6, 1006)], [ledger_voucher(2222, f"{PREFIX}6 INV/6")], PREFIX, CLASSES
+    )
+    (finding,) = result.findings
+    assert (finding.outcome, finding.netvisor_key, finding.odoo_key) == (
+        "key_changed",
+        "2222",
+        "1006",
+    )
+
+
+def test_a_document_not_sent_in_odoo_but_in_netvisor_is_unexpected():
+    pending = reconcile.Expected(7, None, dict(LINES), sent=False)
+    quiet = reconcile.Expected(8, None, dict(LINES), sent=False)
+    result = reconcile.compare(
+        [pending, quiet], [ledger_voucher(1007, f"{PREFIX}7")], PREFIX, CLASSES
+    )
+    assert outcomes(result) == {(7, "unexpected")}
+    assert result.sums == {}  # what Odoo has not sent is not summed
+
+
+def test_a_voucher_moved_to_another_date_is_different():
+    item = reconcile.Expected(3, "1003", dict(LINES), date=datetime.date(2025, 11, 14))
+    result = reconcile.compare([item], [ledger_voucher(1003, f"{PREFIX}3")], PREFIX, CLASSES)
+    (finding,) = result.findings
+    assert (finding.outcome, finding.moved_to) == ("different", DAY)
+
+
+def test_invalidated_lines_of_an_edited_voucher_do_not_count():
+    voucher = ledger_voucher(1001, f"{PREFIX}9")
+    old = LedgerLine("99", D("-999.00"), "", "3000", D("25.5"), "KOMY", status="invalidated")
+    old_debit = LedgerLine("98", D("999.00"), "", "1701", D(0), "NONE", status="Invalidated")
+    edited = LedgerVoucher(
+        voucher.netvisor_key, DAY, 1, voucher.description, "Myyntilasku", "valid",
+        [*voucher.lines, old, old_debit],
+    )  # fmt: skip
+    result = reconcile.compare([expected(9, 1001)], [edited], PREFIX, CLASSES)
+    assert outcomes(result) == {(9, "matches")}
+
+
+def test_foreign_is_listed_but_netvisors_own_invoice_vouchers_are_not_judged():
+    own = LedgerVoucher("3100", DAY, 1, "Myyntilasku 123", "Myyntilasku", "valid", [],
+                        linked_source="555")  # fmt: skip
+    result = reconcile.compare(
+        [expected(1, 1001)],
+        [ledger_voucher(1001, f"{PREFIX}1"), ledger_voucher(3001, "Käsin"), own],
+        PREFIX,
+        CLASSES,
+    )
+    assert {(f.outcome, f.netvisor_key) for f in result.findings} == {
+        ("matches", "1001"),
+        ("foreign", "3001"),
+    }
+    assert result.matches  # listed, never held against the period
+
+
+def test_percent_spellings_and_garbled_keys():
+    assert str(reconcile.percent(D("10.00"))) == "10"
+    assert str(reconcile.percent(D("25.50"))) == "25.5"
+    odd = ledger_voucher(1001, f"{PREFIX}4")
+    garbled = LedgerVoucher("", DAY, None, f"{PREFIX}4", "Myyntilasku", "valid", odd.lines)
+    result = reconcile.compare([expected(4, 1001)], [odd, garbled], PREFIX, CLASSES)
+    assert outcomes(result) == {(4, "twice")}
