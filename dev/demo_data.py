@@ -30,6 +30,29 @@ SALES = (
     ("construction", ("tax_construct_sales_0",), (7300.00,)),
     ("export", ("vat0export",), (1875.25,)),
 )
+#: Netvisor dimensions (laskentakohteet) of the sandbox and the analytic accounts that are
+#: their items: Kustannuspaikka is an analytic plan of that name (mapped by Fetch
+#: dimensions), Projekti is Odoo's own project plan (mapped by hand, as a user would).
+COST_CENTRES = ("Kustannuspaikka", ("Myynti", "Hallinto"))
+PROJECTS = ("Projekti", ("P-100", "P-200"))
+# (move type, partner kind, taxes, amounts, ((cost centre, project, percent), ...)): one
+# document per row and month, split 60/40 across the projects.
+DISTRIBUTED = (
+    (
+        "out_invoice",
+        "fi",
+        ("tax_dom_sales_goods_25_5",),
+        (2400.00,),
+        (("Myynti", "P-100", 60), ("Myynti", "P-200", 40)),
+    ),
+    (
+        "in_invoice",
+        "fi",
+        ("tax_dom_purchase_goods_25_5",),
+        (1850.50,),
+        (("Hallinto", "P-100", 60), ("Hallinto", "P-200", 40)),
+    ),
+)
 PURCHASES = (
     ("fi", ("tax_dom_purchase_goods_25_5",), (640.00, 99.95)),
     ("fi", ("tax_dom_purchase_goods_14",), (210.00,)),
@@ -61,7 +84,37 @@ def _taxes(env, company, ids):
     return taxes
 
 
-def _document(env, company, move_type, partner, tax_ids, amounts, day):
+def _analytic_accounts(env):
+    """{name: analytic account} of the demo's two plans, created once."""
+    Plan, Account = env["account.analytic.plan"], env["account.analytic.account"]
+    project_plan = Plan.browse(
+        int(env["ir.config_parameter"].sudo().get_param("analytic.project_plan"))
+    )
+    plans = {
+        COST_CENTRES[0]: Plan.search([("name", "=", COST_CENTRES[0])], limit=1)
+        or Plan.create({"name": COST_CENTRES[0]}),
+        PROJECTS[0]: project_plan,
+    }
+    accounts = {}
+    for header, names in (COST_CENTRES, PROJECTS):
+        for name in names:
+            accounts[name] = Account.search([("name", "=", name)], limit=1) or Account.create(
+                {"name": name, "plan_id": plans[header].id}
+            )
+    return accounts
+
+
+def _map_dimensions(env):
+    """Fetch the sandbox's dimensions (maps Kustannuspaikka by name), then map Projekti to
+    the project plan by hand and its items by name."""
+    Dimension = env["netvisor.dimension"]
+    Dimension.action_fetch_netvisor_dimensions()
+    project_plan = int(env["ir.config_parameter"].sudo().get_param("analytic.project_plan"))
+    Dimension.search([("name", "=", PROJECTS[0])]).plan_id = project_plan
+    Dimension._netvisor_map_by_name(env.company)
+
+
+def _document(env, company, move_type, partner, tax_ids, amounts, day, distribution=None):
     taxes = _taxes(env, company, tax_ids)
     lines = [
         (
@@ -72,6 +125,7 @@ def _document(env, company, move_type, partner, tax_ids, amounts, day):
                 "quantity": 1,
                 "price_unit": amount,
                 "tax_ids": [(6, 0, [taxes[index % len(taxes)].id])],
+                **({"analytic_distribution": distribution} if distribution else {}),
             },
         )
         for index, amount in enumerate(amounts)
@@ -128,6 +182,7 @@ def build(env, sandbox_url):
             "netvisor_start_date": datetime.date(*MONTHS[0], 1),
         }
     )
+    analytic = _analytic_accounts(env)
     customers = {key: _partner(env, *value, "customer_rank") for key, value in CUSTOMERS.items()}
     vendors = {key: _partner(env, *value, "supplier_rank") for key, value in VENDORS.items()}
     for year, month in MONTHS:
@@ -156,4 +211,13 @@ def build(env, sandbox_url):
             (64.00,),
             credit_day,
         )
+        for move_type, kind, taxes, amounts, split in DISTRIBUTED:
+            partner = (customers if move_type.startswith("out_") else vendors)[kind]
+            distribution = {
+                f"{analytic[centre].id},{analytic[project].id}": percent
+                for centre, project, percent in split
+            }
+            day = datetime.date(year, month, 20 if move_type.startswith("out_") else 21)
+            _document(env, company, move_type, partner, taxes, amounts, day, distribution)
     env["netvisor.account.map"].with_company(company).action_fetch_netvisor_chart()
+    _map_dimensions(env)

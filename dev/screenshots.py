@@ -138,6 +138,13 @@ def main():
         page.goto(f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".o_list_view .o_data_row")
         shoot(page, "05_invoice_list")
+
+        page.goto(f"{args.url}/odoo/netvisor-dimension-items")
+        page.wait_for_selector(".o_list_view .o_group_header")
+        for header in page.locator(".o_list_view .o_group_header").all():
+            header.click()  # open each dimension's items
+            page.wait_for_timeout(300)
+        shoot(page, "09_dimension_mapping")
         browser.close()
 
 

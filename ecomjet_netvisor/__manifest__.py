@@ -15,6 +15,7 @@
         "data/ir_cron.xml",
         "views/netvisor_account_map_views.xml",
         "views/netvisor_voucher_type_views.xml",
+        "views/netvisor_dimension_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_tax_views.xml",
         "views/account_move_views.xml",

@@ -90,6 +90,23 @@ TEXTS |= {
     "NOTHING_TO_RESEND": lambda env: env._(
         "Every voucher of this period has already been handled."
     ),
+    # dimensions (laskentakohteet): the build problems of account.move._netvisor_voucher_data
+    "DIMENSION_MISSING": lambda env, pair: env._(
+        "Netvisor has no dimension item %s: correct the item (Netvisor > Dimensions) or "
+        "fetch the dimensions again. Netvisor would create a new cost object from it.",
+        pair,
+    ),
+    "DIMENSION_HIDDEN": lambda env, pair: env._(
+        "The dimension item %s is hidden in Netvisor: show it in Netvisor or map the "
+        "analytic account to another item.",
+        pair,
+    ),
+    "ANALYTIC_SPLIT": lambda env, name: env._(
+        "The analytic distribution of %s books the same amount on several plans in "
+        "separate rows. Put the plans on the same row (one row per combination) so that "
+        "each Netvisor line carries one item of each dimension.",
+        name,
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from . import (
     account_tax,
     netvisor_account_map,
     netvisor_compare,
+    netvisor_dimension,
     netvisor_period,
     netvisor_period_compare,
     netvisor_period_report,

@@ -17,6 +17,8 @@ NO_VAT_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
 DESCRIPTION_LENGTH = 100
 #: What _netvisor_vat answers for a line whose only VAT-coded tax is not a percentage.
 FIXED_TAX = "fixed"
+#: Build problems about dimensions (their texts: messages.DIMENSION_*).
+DIMENSION_PROBLEMS = ("dimension_missing", "dimension_hidden", "analytic_split")
 
 
 def _amount(value):
@@ -183,7 +185,9 @@ class AccountMove(models.Model):
         Returns ({move id: Voucher}, problems) where problems is a list of
         (kind, key, move name) triples: kind 'unmapped' (key: account code),
         'not_in_netvisor' (key: account code), 'tax_code' and 'fixed_tax' (key: tax name),
-        'not_posted' (key: move name) or 'invalid' (key: the connector's text).
+        'not_posted' (key: move name), 'invalid' (key: the connector's text),
+        'dimension_missing' / 'dimension_hidden' (key: 'header: item') or 'analytic_split'
+        (key: move name).
         Vouchers are validated here (for the close wizard's checks); the sender builds the
         XML from them once, which validates again only what it sends.
         """
@@ -236,11 +240,20 @@ class AccountMove(models.Model):
         maps = {}
         for company in self.env["res.company"].browse({head[4] for head in heads}):
             maps.update(self.env["netvisor.account.map"]._netvisor_maps_by_account(company))
+        # the analytic split of the journal items on plans that are Netvisor dimensions
+        parts, split_problems = self.env["netvisor.dimension"]._netvisor_line_parts(
+            [row[0] for row in rows], {head[4] for head in heads}
+        )
         # a document reset to draft or cancelled after the close must not be sent
         problems = [("not_posted", head[1], head[1]) for head in heads if head[5] != "posted"]
         moves_with_problems = {head[0] for head in heads if head[5] != "posted"}
         # {move id: (name, company id)}
         moves = {head[0]: (head[1], head[4]) for head in heads}
+        move_of_line = {row[0]: row[1] for row in rows}
+        for _kind, line_id in split_problems:
+            move_id = move_of_line[line_id]
+            problems.append(("analytic_split", moves[move_id][0], moves[move_id][0]))
+            moves_with_problems.add(move_id)
         sums = defaultdict(lambda: defaultdict(Decimal))
         # the VAT of a line depends only on these facts: worked out once per combination
         # (a month of 10,000 invoices has a handful), not once per line
@@ -282,7 +295,9 @@ class AccountMove(models.Model):
                 problems.append(problem)
                 moves_with_problems.add(move_id)
                 continue
-            sums[move_id][number, code, percent] += _amount(balance)
+            for amount, dimensions in parts.get(line_id) or ((_amount(balance), ()),):
+                sums[move_id][number, code, percent, dimensions] += amount
+        problems += self._netvisor_dimension_problems(sums, moves, moves_with_problems)
         result = {}
         reference_of = references or {}
         prefix = self.env["netvisor.voucher"]._netvisor_reference_prefix()
@@ -297,9 +312,13 @@ class AccountMove(models.Model):
                 voucher_class=classes[kind],
                 lines=tuple(
                     VoucherLine(
-                        amount=amount, account_number=number, vat_percent=pct, vat_code=code
+                        amount=amount,
+                        account_number=number,
+                        vat_percent=pct,
+                        vat_code=code,
+                        dimensions=dimensions,
                     )
-                    for (number, code, pct), amount in sums[move_id].items()
+                    for (number, code, pct, dimensions), amount in sums[move_id].items()
                     if amount
                 ),
                 description=_description(
@@ -315,6 +334,36 @@ class AccountMove(models.Model):
                     problems.extend(("invalid", text, name) for text in error.problems)
             result[move_id] = voucher
         return result, problems
+
+    @api.model
+    def _netvisor_dimension_problems(self, sums, moves, moves_with_problems):
+        """Dimension items the vouchers carry that Netvisor (as last fetched) lacks or
+        hides: ('dimension_missing' | 'dimension_hidden', 'header: item', move name). A
+        missing item is no problem for a company that creates them in Netvisor (the close
+        creates them before anything is sent); a hidden one always is."""
+        used = defaultdict(set)  # {company id: {(header, item)}}
+        for move_id, lines in sums.items():
+            for *_key, dimensions in lines:
+                used[moves[move_id][1]].update(dimensions)
+        problems = []
+        Item = self.env["netvisor.dimension.item"]
+        for company_id, pairs in used.items():
+            company = self.env["res.company"].browse(company_id)
+            unknown = Item._netvisor_unknown(company, pairs)
+            if company.netvisor_create_dimension_items:
+                unknown = {pair: why for pair, why in unknown.items() if why == "hidden"}
+            if not unknown:
+                continue
+            for move_id, lines in sums.items():
+                if moves[move_id][1] != company_id:
+                    continue
+                for *_key, dimensions in lines:
+                    for pair in dimensions:
+                        if pair in unknown:
+                            name = moves[move_id][0]
+                            problems.append((f"dimension_{unknown[pair]}", ": ".join(pair), name))
+                            moves_with_problems.add(move_id)
+        return problems
 
     @api.model
     def _netvisor_problem_texts(self, problems):
@@ -333,6 +382,8 @@ class AccountMove(models.Model):
                 texts[move_name].append(messages.text(env, "FIXED_TAX", key))
             elif kind == "not_posted":
                 texts[move_name].append(messages.text(env, "NOT_POSTED", key))
+            elif kind in DIMENSION_PROBLEMS:
+                texts[move_name].append(messages.text(env, kind.upper(), key))
             else:
                 texts[move_name].append(key)
         return {name: "\n".join(dict.fromkeys(lines)) for name, lines in texts.items()}

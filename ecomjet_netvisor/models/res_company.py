@@ -73,6 +73,12 @@ class ResCompany(models.Model):
         "Integration start date",
         help="Documents dated before this date are never sent to Netvisor.",
     )
+    netvisor_create_dimension_items = fields.Boolean(
+        "Create missing dimension items in Netvisor",
+        help="When a closed period uses an analytic account Netvisor has no dimension item "
+        "for, the close creates the item in Netvisor before sending. Off: the close is "
+        "refused and names the items (a typo never makes a new cost object).",
+    )
     netvisor_compare_nightly = fields.Boolean(
         "Compare with Netvisor every night",
         help="Each night Odoo compares the closed periods of the last year with what "

@@ -57,6 +57,9 @@ class ResConfigSettings(models.TransientModel):
     netvisor_compare_nightly = fields.Boolean(
         related="company_id.netvisor_compare_nightly", readonly=False
     )
+    netvisor_create_dimension_items = fields.Boolean(
+        related="company_id.netvisor_create_dimension_items", readonly=False
+    )
     netvisor_mac_algorithm = fields.Selection(
         related="company_id.netvisor_mac_algorithm", readonly=False, groups="base.group_system"
     )

@@ -45,6 +45,7 @@ class NetvisorPeriodClose(models.TransientModel):
     problems = fields.Text(compute="_compute_checks", help="What blocks the close.")
     warning_message = fields.Text(compute="_compute_checks")
     lock_notice = fields.Text(compute="_compute_checks")
+    dimension_notice = fields.Text("Dimension items to create", compute="_compute_checks")
 
     @api.model
     def _default_kind(self):
@@ -124,6 +125,7 @@ class NetvisorPeriodClose(models.TransientModel):
             wizard.move_count = len(built)
             wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
+            wizard.dimension_notice = ready and wizard._dimension_notice(built)
 
     # ------------------------------------------------------------------ checks
 
@@ -323,6 +325,18 @@ class NetvisorPeriodClose(models.TransientModel):
                 )
             )
             problems.append("\n".join(lines))
+        dimensions = {**by_kind["dimension_missing"], **by_kind["dimension_hidden"]}
+        if dimensions or by_kind["analytic_split"]:
+            lines = [messages.text(self.env, messages.SENDING_FAILED)]
+            for kind in ("dimension_missing", "dimension_hidden"):
+                for pair, names in sorted(by_kind[kind].items()):
+                    lines.append(
+                        f"{messages.text(self.env, kind.upper(), pair)} "
+                        + self.env._("Invoices: %s", _names(names))
+                    )
+            for name in sorted(by_kind["analytic_split"]):
+                lines.append(messages.text(self.env, "ANALYTIC_SPLIT", name))
+            problems.append("\n".join(lines))
         if by_kind["tax_code"] or by_kind["fixed_tax"] or by_kind["invalid"]:
             lines = [messages.text(self.env, messages.SENDING_FAILED)]
             for tax, names in by_kind["tax_code"].items():
@@ -348,13 +362,15 @@ class NetvisorPeriodClose(models.TransientModel):
         account the vouchers use is active in its chart (a mapping typed by hand is checked
         nowhere else). Returns (problems, build problems of the refused accounts)."""
         failed = messages.text(self.env, messages.SENDING_FAILED)
+        pairs = self._dimension_pairs(built)
         try:
             with self.company_id._netvisor_connection() as client:
                 info = client.get_accounting_periods()
                 chart = client.get_account_list() if built else None
+                dimensions = client.get_dimensions(show_hidden=True) if pairs else []
         except errors.NetvisorError as error:
             return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"], []
-        refused = []
+        refused = self._check_netvisor_dimensions(built, moves, pairs, dimensions)
         if chart:
             active = {
                 a.number for a in chart.accounts if a.account_type == "account" and a.is_active
@@ -367,6 +383,83 @@ class NetvisorPeriodClose(models.TransientModel):
                 if line.account_number not in active
             ]
         return self._check_netvisor_periods(info, failed), refused
+
+    def _dimension_pairs(self, built):
+        """{(header, item)} the vouchers carry (``built``: {move id: Voucher}, or the
+        checks' {move id: (Voucher, problems)})."""
+        vouchers = (value[0] if isinstance(value, tuple) else value for value in built.values())
+        return {pair for voucher in vouchers for line in voucher.lines for pair in line.dimensions}
+
+    def _check_netvisor_dimensions(self, built, moves, pairs, dimensions):
+        """The items as Netvisor has them now (the fetched list may be old): build problems
+        of those it lacks (unless the company creates them and the dimension exists) or
+        hides."""
+        live = {(d.name, item.name): item.is_hidden for d in dimensions for item in d.items}
+        headers = {d.name for d in dimensions}
+        create = self.company_id.netvisor_create_dimension_items
+        bad = {}
+        for pair in pairs:
+            if pair not in live and not (create and pair[0] in headers):
+                bad[pair] = "dimension_missing"
+            elif live.get(pair):
+                bad[pair] = "dimension_hidden"
+        names = {move.id: move.name for move in moves}
+        return [
+            (bad[pair], ": ".join(pair), names[move_id])
+            for move_id, voucher in built.items()
+            for line in voucher.lines
+            for pair in line.dimensions
+            if pair in bad
+        ]
+
+    def _dimension_notice(self, built):
+        """What the close will create in Netvisor (the company asked for it)."""
+        if not self.company_id.netvisor_create_dimension_items:
+            return False
+        unknown = self.env["netvisor.dimension.item"]._netvisor_unknown(
+            self.company_id, self._dimension_pairs(built)
+        )
+        missing = sorted(": ".join(pair) for pair, why in unknown.items() if why == "missing")
+        return missing and self.env._(
+            "Confirm creates these dimension items in Netvisor before sending: %s",
+            _names(missing),
+        )
+
+    def _create_dimension_items(self, built):
+        """Create in Netvisor the items the vouchers carry that it lacks (the company asked
+        for it), checked against Netvisor's list read now, and remember them as fetched."""
+        pairs = self._dimension_pairs(built)
+        if not (pairs and self.company_id.netvisor_create_dimension_items):
+            return
+        company = self.company_id
+        try:
+            with company._netvisor_connection() as client:
+                dimensions = client.get_dimensions(show_hidden=True)
+                live = {(d.name, item.name) for d in dimensions for item in d.items}
+                missing = sorted(pairs - live)
+                for header, item in missing:
+                    client.add_dimension_item(header, item)
+        except errors.NetvisorError as error:
+            raise UserError(company._netvisor_error_text(error)) from None
+        Dimension = self.env["netvisor.dimension"]
+        Item = self.env["netvisor.dimension.item"]
+        for header, item in missing:
+            dimension = Dimension.search(
+                [("company_id", "=", company.id), ("name", "=", header)], limit=1
+            )
+            if not dimension:
+                dimension = Dimension.create({"company_id": company.id, "name": header})
+            existing = Item.search(
+                [("dimension_id", "=", dimension.id), ("name", "=", item)], limit=1
+            )
+            values = {"found": True, "is_hidden": False}
+            if existing:
+                existing.write(values)
+            else:
+                Item.create(
+                    {**values, "company_id": company.id, "dimension_id": dimension.id, "name": item}
+                )
+        return missing
 
     def _check_netvisor_periods(self, info, failed):
         """Netvisor's own lock date and accounting periods."""
@@ -513,6 +606,7 @@ class NetvisorPeriodClose(models.TransientModel):
         previous_lock = company[lock_field]
         moves = self._moves_to_send()
         self._check_posted_meanwhile(moves)
+        created = self._create_dimension_items(built)
         period = self.env["netvisor.period"].create(
             {
                 "company_id": company.id,
@@ -536,6 +630,13 @@ class NetvisorPeriodClose(models.TransientModel):
                 count=len(moves),
             )
         )
+        if created:
+            period.message_post(
+                body=self.env._(
+                    "Dimension items created in Netvisor: %s",
+                    _names(": ".join(pair) for pair in created),
+                )
+            )
         if moves:
             company._netvisor_sender_cron()._trigger()
         return {
