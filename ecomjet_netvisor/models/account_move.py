@@ -178,7 +178,7 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------ move -> voucher data
 
-    def _netvisor_voucher_data(self, references=None):
+    def _netvisor_voucher_data(self, references=None, for_close=False):
         """Turn these posted moves into connector vouchers, in a few queries for the batch.
 
         ``references``: {move id: reference} of existing vouchers (default: a new one).
@@ -297,7 +297,7 @@ class AccountMove(models.Model):
                 continue
             for amount, dimensions in parts.get(line_id) or ((_amount(balance), ()),):
                 sums[move_id][number, code, percent, dimensions] += amount
-        problems += self._netvisor_dimension_problems(sums, moves, moves_with_problems)
+        problems += self._netvisor_dimension_problems(sums, moves, moves_with_problems, for_close)
         result = {}
         reference_of = references or {}
         prefix = self.env["netvisor.voucher"]._netvisor_reference_prefix()
@@ -336,11 +336,13 @@ class AccountMove(models.Model):
         return result, problems
 
     @api.model
-    def _netvisor_dimension_problems(self, sums, moves, moves_with_problems):
+    def _netvisor_dimension_problems(self, sums, moves, moves_with_problems, for_close=False):
         """Dimension items the vouchers carry that Netvisor (as last fetched) lacks or
-        hides: ('dimension_missing' | 'dimension_hidden', 'header: item', move name). A
-        missing item is no problem for a company that creates them in Netvisor (the close
-        creates them before anything is sent); a hidden one always is."""
+        hides: ('dimension_missing' | 'dimension_hidden', 'header: item', move name).
+        ``for_close``: the close's own checks, where a missing item is no problem for a
+        company that creates them in Netvisor (the close creates and records them before
+        anything is sent); for the sender, a correction or a comparison it always is, since
+        Netvisor would create it unannounced; a hidden one always is."""
         used = defaultdict(set)  # {company id: {(header, item)}}
         for move_id, lines in sums.items():
             for *_key, dimensions in lines:
@@ -350,7 +352,7 @@ class AccountMove(models.Model):
         for company_id, pairs in used.items():
             company = self.env["res.company"].browse(company_id)
             unknown = Item._netvisor_unknown(company, pairs)
-            if company.netvisor_create_dimension_items:
+            if for_close and company.netvisor_create_dimension_items:
                 unknown = {pair: why for pair, why in unknown.items() if why == "hidden"}
             if not unknown:
                 continue

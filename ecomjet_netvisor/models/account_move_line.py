@@ -1,7 +1,16 @@
 from odoo import models
 
-#: What a journal item carries into its Netvisor voucher line.
-VOUCHER_FIELDS = ("account_id", "balance", "debit", "credit", "tax_ids", "tax_line_id")
+#: What a journal item carries into its Netvisor voucher line (the analytic distribution:
+#: its dimension items).
+VOUCHER_FIELDS = (
+    "account_id",
+    "balance",
+    "debit",
+    "credit",
+    "tax_ids",
+    "tax_line_id",
+    "analytic_distribution",
+)
 
 
 class AccountMoveLine(models.Model):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..netvisor import errors
@@ -18,6 +18,15 @@ from ..netvisor import errors
 #: A journal item whose analytic lines add up to more than its amount books the same
 #: amount on several plans in separate rows: no single set of Netvisor lines says that.
 OVER_DISTRIBUTED = "over_distributed"
+#: What Odoo's rounding of one analytic line may leave over its journal item.
+ROUNDING = Decimal("0.01")
+
+
+def _names_language(company):
+    """Analytic account names are translatable: they are read in one language whoever
+    closes, sends or compares (the company's), or a rename in one language would send
+    another name."""
+    return company.sudo().partner_id.lang or "en_US"
 
 
 class NetvisorDimension(models.Model):
@@ -57,7 +66,8 @@ class NetvisorDimension(models.Model):
         """Read Netvisor's dimensions (hidden ones too) and map plans and analytic accounts
         whose name (or code) is the same; what Netvisor no longer has is flagged."""
         self.check_access("create")
-        company = self.env.company
+        # a branch books in its root company's organisation, with the root's dimensions
+        company = self.env.company.root_id
         try:
             with company._netvisor_connection(require_enabled=False) as client:
                 remote = client.get_dimensions(show_hidden=True)
@@ -94,7 +104,7 @@ class NetvisorDimension(models.Model):
                 if item:
                     item.write(values)
                 else:
-                    item = Item.create(
+                    item = items[dimension.name, remote_item.name] = Item.create(
                         {
                             **values,
                             "company_id": company.id,
@@ -137,13 +147,15 @@ class NetvisorDimension(models.Model):
                 taken.add(plan.id)
                 mapped += 1
         Account = self.env["account.analytic.account"].with_company(company)
+        Account = Account.with_context(lang=_names_language(company))
         Item = self.env["netvisor.dimension.item"]
         used = set(Item.search([("company_id", "=", company.id)]).analytic_account_id.ids)
+        family = self.env["res.company"].sudo().search([("id", "child_of", company.id)])
         for header in headers.filtered("plan_id"):
             accounts = Account.search(
                 [
                     ("root_plan_id", "=", header.plan_id.id),
-                    ("company_id", "in", [False, *company.parent_ids.ids]),
+                    ("company_id", "in", [False, *family.ids]),
                 ]
             )
             for item in header.item_ids.filtered(lambda i: not i.analytic_account_id):
@@ -198,15 +210,28 @@ class NetvisorDimension(models.Model):
                 lines=list(line_ids),
             )
         )
-        item_names = self.env["netvisor.dimension.item"]._netvisor_item_names(
-            {account for row in rows for account in row[4:] if account}
-        )
+        companies = self.env["res.company"].sudo().browse({row[3] for row in rows})
+        root_of = {company.id: company.root_id for company in companies}
+        Item = self.env["netvisor.dimension.item"]
+        item_names = {
+            root.id: Item._netvisor_item_names(
+                {
+                    account
+                    for row in rows
+                    if root_of[row[3]] == root
+                    for account in row[4:]
+                    if account
+                },
+                root,
+            )
+            for root in set(root_of.values())
+        }
         parts, covered, balances, problems = defaultdict(list), defaultdict(Decimal), {}, []
         for line_id, amount, balance, company_id, *accounts in rows:
-            root = self.env["res.company"].browse(company_id).sudo().root_id.id
+            root = root_of[company_id].id
             dimensions = tuple(
                 sorted(
-                    (names[root, plan_id], item_names[account])
+                    (names[root, plan_id], item_names[root][account])
                     for plan_id, account in zip(columns, accounts, strict=True)
                     if account and (root, plan_id) in names
                 )
@@ -220,9 +245,17 @@ class NetvisorDimension(models.Model):
         for line_id, total in covered.items():
             balance = balances[line_id]
             rest = balance - total
-            if abs(total) > abs(balance) or (rest and (rest > 0) != (balance > 0)):
+            excess = abs(total) - abs(balance)
+            if excess > ROUNDING * len(parts[line_id]):
                 problems.append((OVER_DISTRIBUTED, line_id))
                 del parts[line_id]
+            elif excess > 0:
+                # Odoo rounds the analytic lines in the document's currency: a cent or so
+                # over the item (a JPY invoice) is taken from the largest part, so the
+                # parts still add up to the item exactly
+                largest = max(range(len(parts[line_id])), key=lambda i: abs(parts[line_id][i][0]))
+                share, dimensions = parts[line_id][largest]
+                parts[line_id][largest] = (share + rest, dimensions)
             elif rest:
                 parts[line_id].append((rest, ()))
         return dict(parts), problems
@@ -254,6 +287,7 @@ class NetvisorDimensionItem(models.Model):
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
         "Analytic account",
+        check_company=True,
         help="The Odoo analytic account sent to Netvisor as this item. An analytic account "
         "of a mapped plan without an item here is sent under its own name.",
     )
@@ -266,12 +300,43 @@ class NetvisorDimensionItem(models.Model):
         "An analytic account is one Netvisor item per company.",
     )
 
+    @api.constrains("analytic_account_id", "dimension_id")
+    def _check_plan(self):
+        for item in self.filtered("analytic_account_id"):
+            plan = item.dimension_id.plan_id
+            if plan and item.analytic_account_id.root_plan_id != plan:
+                raise ValidationError(
+                    self.env._(
+                        "%(account)s belongs to another analytic plan than the dimension "
+                        "%(dimension)s (%(plan)s).",
+                        account=item.analytic_account_id.display_name,
+                        dimension=item.dimension_id.name,
+                        plan=plan.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        """An item renamed (or moved to another dimension) in Odoo is not the one Netvisor
+        has: it must be fetched, or created, again before anything carries it."""
+        if "name" in vals or "dimension_id" in vals:
+            vals = {**vals, "found": False, "netvisor_key": False}
+        return super().write(vals)
+
     @api.model
-    def _netvisor_item_names(self, account_ids):
-        """{analytic account id: the item it is sent as}: its mapping, else its name."""
-        accounts = self.env["account.analytic.account"].sudo().browse(account_ids)
+    def _netvisor_item_names(self, account_ids, company):
+        """{analytic account id: the item it is sent as in this (root) company}: its
+        mapping, else its name (in the company's language)."""
+        accounts = (
+            self.env["account.analytic.account"]
+            .sudo()
+            .with_context(lang=_names_language(company))
+            .browse(account_ids)
+        )
         names = {account.id: account.name for account in accounts}
-        for item in self.sudo().search([("analytic_account_id", "in", list(account_ids))]):
+        mapped = self.sudo().search(
+            [("company_id", "=", company.id), ("analytic_account_id", "in", list(account_ids))]
+        )
+        for item in mapped:
             names[item.analytic_account_id.id] = item.name
         return names
 
@@ -279,9 +344,12 @@ class NetvisorDimensionItem(models.Model):
     def _netvisor_unknown(self, company, pairs):
         """{(header, item): 'missing' | 'hidden'} of these pairs that Netvisor (as last
         fetched) does not have, or has hidden."""
+        names = list({item for _header, item in pairs})
         known = {
             (item.dimension_id.name, item.name): item
-            for item in self.search([("company_id", "=", company.id), ("found", "=", True)])
+            for item in self.sudo().search(
+                [("company_id", "=", company.id), ("found", "=", True), ("name", "in", names)]
+            )
         }
         unknown = {}
         for pair in pairs:

@@ -254,3 +254,64 @@ class TestDimensions(NetvisorCommon):
         self.env["netvisor.dimension"].search([]).plan_id = False
         move = self.move("out_invoice", "2025-11-03", 100.0, self.distribution(Myynti=100))
         self.assertTrue(all(not line.dimensions for line in self.voucher(move).lines))
+
+    # ------------------------------------------------------------------ after review
+
+    def test_an_item_fetched_once_but_gone_from_netvisor_blocks_on_confirm(self):
+        """The catalog may be older than Netvisor: Confirm asks Netvisor again."""
+        projekti = self.env["netvisor.dimension"].search([("name", "=", "Projekti")])
+        ghost = self.env["account.analytic.account"].create(
+            {"name": "P-999", "plan_id": self.projects.id}
+        )
+        self.env["netvisor.dimension.item"].create(
+            {"dimension_id": projekti.id, "name": "P-999", "found": True,
+             "analytic_account_id": ghost.id}
+        )  # fmt: skip
+        self.move("out_invoice", "2025-11-03", 100.0, {str(ghost.id): 100})
+        wizard = self.close_wizard("sale", *NOVEMBER)
+        self.assertFalse(wizard.problems)  # as last fetched, it exists
+        with self.assertRaises(UserError) as caught:
+            wizard.action_confirm()
+        self.assertIn("Projekti: P-999", str(caught.exception))
+        self.assertEqual(self.items_created(), 0)
+
+    def test_an_item_renamed_in_odoo_is_no_longer_known(self):
+        item = self.env["netvisor.dimension.item"].search([("name", "=", "P-100")])
+        item.name = "P-1OO"
+        self.assertFalse(item.found)
+        self.move("out_invoice", "2025-11-03", 100.0, self.distribution(P_100=100))
+        self.assertIn("Projekti: P-1OO", self.close_wizard("sale", *NOVEMBER).problems)
+
+    def test_only_the_close_may_leave_an_unknown_item_to_create(self):
+        """With auto-create on, the close creates what it announced; anything else that
+        would carry an unknown item (the sender, a correction, a comparison) is refused."""
+        self.env.company.netvisor_create_dimension_items = True
+        new = self.env["account.analytic.account"].create(
+            {"name": "P-NEW", "plan_id": self.projects.id}
+        )
+        move = self.move("out_invoice", "2025-11-03", 100.0, {str(new.id): 100})
+        _data, problems = move._netvisor_voucher_data()
+        self.assertEqual(problems, [("dimension_missing", "Projekti: P-NEW", move.name)])
+        _data, problems = move._netvisor_voucher_data(for_close=True)
+        self.assertEqual(problems, [])
+
+    def test_a_cent_of_rounding_over_the_item_is_absorbed_exactly(self):
+        """Odoo rounds analytic lines in the document's currency (a JPY invoice can leave
+        them a cent over the item): the parts still add up to the item exactly, and more
+        than rounding is refused."""
+        move = self.move("out_invoice", "2025-11-03", 100.01, self.distribution(P_100=50, P_200=50))
+        revenue = move.line_ids.filtered(lambda line: line.analytic_line_ids)
+        analytic = revenue.analytic_line_ids
+        self.env.cr.execute(
+            "UPDATE account_analytic_line SET amount = 50.01 WHERE id = ANY(%s)", [analytic.ids]
+        )
+        analytic.invalidate_recordset()
+        Dimension = self.env["netvisor.dimension"]
+        parts, problems = Dimension._netvisor_line_parts(revenue.ids, move.company_id.ids)
+        self.assertEqual(problems, [])
+        self.assertEqual(sum(amount for amount, _dims in parts[revenue.id]), Decimal("-100.01"))
+        self.env.cr.execute(
+            "UPDATE account_analytic_line SET amount = 60 WHERE id = ANY(%s)", [analytic.ids]
+        )
+        _parts, problems = Dimension._netvisor_line_parts(revenue.ids, move.company_id.ids)
+        self.assertEqual(problems, [("over_distributed", revenue.id)])

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import SUPERUSER_ID, api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.modules import module
 from odoo.tools import date_utils
 
 from .. import messages
@@ -157,7 +158,7 @@ class NetvisorPeriodClose(models.TransientModel):
         """({move id: Voucher}, build problems) of these documents; ``known`` holds
         {move id: (Voucher, its problems)} of those built before, and is completed."""
         new = moves.filtered(lambda move: move.id not in known)
-        data, problems = new._netvisor_voucher_data()
+        data, problems = new._netvisor_voucher_data(for_close=True)
         problems_of = defaultdict(list)
         for problem in problems:
             problems_of[problem[2]].append(problem)
@@ -376,7 +377,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 a.number for a in chart.accounts if a.account_type == "account" and a.is_active
             }
             names = {move.id: move.name for move in moves}
-            refused = [
+            refused += [
                 ("not_in_netvisor", line.account_number, names[move_id])
                 for move_id, voucher in built.items()
                 for line in voucher.lines
@@ -395,14 +396,17 @@ class NetvisorPeriodClose(models.TransientModel):
         of those it lacks (unless the company creates them and the dimension exists) or
         hides."""
         live = {(d.name, item.name): item.is_hidden for d in dimensions for item in d.items}
-        headers = {d.name for d in dimensions}
+        headers = {d.name: d.is_hidden for d in dimensions}
         create = self.company_id.netvisor_create_dimension_items
+        announced = self._dimension_to_create(pairs) if create else set()
         bad = {}
         for pair in pairs:
-            if pair not in live and not (create and pair[0] in headers):
-                bad[pair] = "dimension_missing"
-            elif live.get(pair):
+            if headers.get(pair[0]) or live.get(pair):
                 bad[pair] = "dimension_hidden"
+            elif pair not in live and not (create and pair in announced and pair[0] in headers):
+                # not in Netvisor, and not an item the wizard said it creates (the
+                # dimensions fetched are older than Netvisor's: fetch them again)
+                bad[pair] = "dimension_missing"
         names = {move.id: move.name for move in moves}
         return [
             (bad[pair], ": ".join(pair), names[move_id])
@@ -412,14 +416,18 @@ class NetvisorPeriodClose(models.TransientModel):
             if pair in bad
         ]
 
+    def _dimension_to_create(self, pairs):
+        """The items the wizard announces: those the dimensions fetched lack."""
+        unknown = self.env["netvisor.dimension.item"]._netvisor_unknown(self.company_id, pairs)
+        return {pair for pair, why in unknown.items() if why == "missing"}
+
     def _dimension_notice(self, built):
         """What the close will create in Netvisor (the company asked for it)."""
         if not self.company_id.netvisor_create_dimension_items:
             return False
-        unknown = self.env["netvisor.dimension.item"]._netvisor_unknown(
-            self.company_id, self._dimension_pairs(built)
+        missing = sorted(
+            ": ".join(pair) for pair in self._dimension_to_create(self._dimension_pairs(built))
         )
-        missing = sorted(": ".join(pair) for pair, why in unknown.items() if why == "missing")
         return missing and self.env._(
             "Confirm creates these dimension items in Netvisor before sending: %s",
             _names(missing),
@@ -427,39 +435,59 @@ class NetvisorPeriodClose(models.TransientModel):
 
     def _create_dimension_items(self, built):
         """Create in Netvisor the items the vouchers carry that it lacks (the company asked
-        for it), checked against Netvisor's list read now, and remember them as fetched."""
+        for it, and the wizard announced them), before the company's row is locked; each
+        item created is remembered at once on a connection of its own, so that Odoo knows
+        it even if the close then fails. Returns the pairs created."""
         pairs = self._dimension_pairs(built)
-        if not (pairs and self.company_id.netvisor_create_dimension_items):
-            return
         company = self.company_id
+        if not (pairs and company.netvisor_create_dimension_items):
+            return []
+        created = []
         try:
             with company._netvisor_connection() as client:
                 dimensions = client.get_dimensions(show_hidden=True)
                 live = {(d.name, item.name) for d in dimensions for item in d.items}
-                missing = sorted(pairs - live)
-                for header, item in missing:
+                for header, item in sorted(pairs - live):
                     client.add_dimension_item(header, item)
+                    created.append((header, item))
+                    self._remember_dimension_item(header, item)
         except errors.NetvisorError as error:
-            raise UserError(company._netvisor_error_text(error)) from None
-        Dimension = self.env["netvisor.dimension"]
-        Item = self.env["netvisor.dimension.item"]
-        for header, item in missing:
-            dimension = Dimension.search(
-                [("company_id", "=", company.id), ("name", "=", header)], limit=1
-            )
-            if not dimension:
-                dimension = Dimension.create({"company_id": company.id, "name": header})
-            existing = Item.search(
-                [("dimension_id", "=", dimension.id), ("name", "=", item)], limit=1
-            )
-            values = {"found": True, "is_hidden": False}
-            if existing:
-                existing.write(values)
-            else:
-                Item.create(
-                    {**values, "company_id": company.id, "dimension_id": dimension.id, "name": item}
+            done = _names(": ".join(pair) for pair in created) or "-"
+            raise UserError(
+                "\n".join(
+                    [
+                        company._netvisor_error_text(error),
+                        self.env._("Dimension items created in Netvisor: %s", done),
+                    ]
                 )
-        return missing
+            ) from None
+        return created
+
+    def _remember_dimension_item(self, header, item):
+        """Record an item created in Netvisor, committed on a connection of its own (a
+        test's transaction is never committed: there, in it)."""
+        if module.current_test:
+            self._record_dimension_item(self.env(su=True), header, item)
+            return
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            self._record_dimension_item(api.Environment(cr, SUPERUSER_ID, {}), header, item)
+            cr.commit()
+
+    def _record_dimension_item(self, env, header, item):
+        """The catalog says Netvisor has this item (it was just created there)."""
+        company = self.company_id.with_env(env)
+        Dimension, Item = env["netvisor.dimension"], env["netvisor.dimension.item"]
+        dimension = Dimension.search(
+            [("company_id", "=", company.id), ("name", "=", header)], limit=1
+        ) or Dimension.create({"company_id": company.id, "name": header})
+        existing = Item.search([("dimension_id", "=", dimension.id), ("name", "=", item)])
+        values = {"found": True, "is_hidden": False}
+        if existing:
+            existing.write(values)
+        else:
+            Item.create(
+                {**values, "company_id": company.id, "dimension_id": dimension.id, "name": item}
+            )
 
     def _check_netvisor_periods(self, info, failed):
         """Netvisor's own lock date and accounting periods."""
@@ -594,6 +622,8 @@ class NetvisorPeriodClose(models.TransientModel):
         problems = self._check_problems(remote=True, built=built)
         if problems:
             raise UserError("\n\n".join(problems))
+        # before the company's row is locked: postings need not wait for Netvisor
+        created = self._create_dimension_items(built)
         company, kind = self.company_id, self.kind
         # one close per company at a time: a concurrent close waits here, then sees this one
         self.env.cr.execute(
@@ -606,7 +636,6 @@ class NetvisorPeriodClose(models.TransientModel):
         previous_lock = company[lock_field]
         moves = self._moves_to_send()
         self._check_posted_meanwhile(moves)
-        created = self._create_dimension_items(built)
         period = self.env["netvisor.period"].create(
             {
                 "company_id": company.id,
