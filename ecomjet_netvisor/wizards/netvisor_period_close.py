@@ -471,7 +471,8 @@ class NetvisorPeriodClose(models.TransientModel):
             return
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
             self._record_dimension_item(api.Environment(cr, SUPERUSER_ID, {}), header, item)
-            cr.commit()
+            # its own cursor, not the request's: the item exists in Netvisor whatever follows
+            cr.commit()  # pylint: disable=invalid-commit
 
     def _record_dimension_item(self, env, header, item):
         """The catalog says Netvisor has this item (it was just created there)."""
