@@ -157,6 +157,9 @@ def _route(server, method, parts, params, data):
             balance = data.get("balance_position")
             _tamper(store.edit_line, company.id, key, position, changes, balance)
             return 200, _one_voucher(store, company.id, key)
+        case "GET", ["companies", org, "vouchers", key, "attachments"]:
+            company = _company(store, org)
+            return 200, {"attachments": _tamper(store.attachments, company.id, key)}
         case "POST", ["companies", org, "vouchers", key, "duplicate"]:
             company = _company(store, org)
             return 201, {"netvisor_key": _tamper(store.duplicate_voucher, company.id, key)}

@@ -3,8 +3,8 @@
 For the demo, fault campaigns and trying failure paths by hand: lock a period, queue
 faults or turn chaos on, add latency, read request stats, list or reset stored vouchers,
 and tamper with the ledger as a person in Netvisor would (delete a voucher, edit a line,
-duplicate a voucher, book one by hand) to exercise reconciliation; list a company's
-dimensions (cost objects) and add headers or items.
+duplicate a voucher, book one by hand) to exercise reconciliation; list a voucher's
+attachments; list a company's dimensions (cost objects) and add headers or items.
 The admin token is read from DATA/admin_token (as `make demo` and the sandbox itself keep
 it) unless --token is given.
 """
@@ -74,6 +74,11 @@ def parse_args(argv=None):
     latency.add_argument("ms", type=int)
     vouchers = sub.add_parser("vouchers", help="list a company's stored vouchers (JSON)")
     vouchers.add_argument("organisation_id")
+    attachments = sub.add_parser(
+        "attachments", help="a voucher's stored attachments (JSON, without their content)"
+    )
+    attachments.add_argument("organisation_id")
+    attachments.add_argument("key", help="the voucher's NetvisorKey")
     reset = sub.add_parser("reset", help="delete a company's stored vouchers")
     reset.add_argument("organisation_id")
     delete = sub.add_parser("delete", help="delete one voucher as a person in Netvisor would")
@@ -207,6 +212,8 @@ def request_for(args):
     vouchers = f"companies/{args.organisation_id}/vouchers"
     if args.command == "vouchers":
         return "GET", vouchers, None
+    if args.command == "attachments":
+        return "GET", f"{vouchers}/{args.key}/attachments", None
     if args.command == "delete":
         body = None if args.days_ago is None else {"days_ago": args.days_ago}
         return "DELETE", f"{vouchers}/{args.key}", body

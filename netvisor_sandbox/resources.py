@@ -4,6 +4,7 @@ Each handler takes (request, company) and returns the payload elements of an OK
 envelope, or raises NetvisorFault.
 """
 
+import base64
 import datetime
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -395,6 +396,38 @@ def deletedvouchers(request: Request, company) -> list[E]:
     ]
 
 
+def getvoucherattachments(request: Request, company) -> list[E]:
+    """API.md §11.3: the documents of one voucher, `netvisorkey` required, as
+    `Attachments/Attachment` → `Filename`, `SizeInBytes`, `MimeType`, `Content` (base64),
+    in the order imported; none is an empty `<Attachments />`. A key that is not a
+    voucher of this company (another company's included) is `INVALID_DATA` "not found",
+    as a deleted one is (unless `deleted_in_ledger`); an invalidated one still answers."""
+    params = _params(request)
+    if "netvisorkey" not in params:
+        raise invalid("parameter_missing", name="netvisorkey")
+    key = _int_param(params, "netvisorkey")
+    found = request.store.vouchers(company.id, "AND netvisor_key = ?", (key,))
+    if not found or (found[0]["status"] == "deleted" and not request.settings.deleted_in_ledger):
+        raise invalid("voucher_not_found", key=key)
+    return [
+        E(
+            "Attachments",
+            [
+                E(
+                    "Attachment",
+                    [
+                        E("Filename", item["filename"]),
+                        E("SizeInBytes", item["size"]),
+                        E("MimeType", item["mimetype"]),
+                        E("Content", base64.b64encode(item["data"]).decode("ascii")),
+                    ],
+                )
+                for item in request.store.attachments(company.id, key, with_data=True)
+            ],
+        )
+    ]
+
+
 def _account_keys(params, rows) -> list | None:
     """The accounts `netvisorkey` / `netvisorkeylist` ask for (None: not filtered); a key
     that is not one of the company's posting accounts is refused."""
@@ -484,4 +517,5 @@ RESOURCES = {
     "deletedvouchers": ("GET", deletedvouchers),
     "accountbalance": ("GET", accountbalance),
     "dimensionlist": ("GET", dimensionlist),
+    "getvoucherattachments": ("GET", getvoucherattachments),
 }

@@ -19,6 +19,10 @@ ADMIN_PREFIX = "/_sandbox"
 NETVISOR_TYPE = "text/html; charset=utf-8"
 RESET = object()  # answer of a request whose connection is reset
 GATEWAY_REASONS = {502: "Bad Gateway", 504: "Gateway Time-out"}
+# A body over Settings.max_body_bytes is read and dropped up to this size, so that its
+# sender gets the INVALID_DATA_SIZE answer; a larger one is not read (the socket closes).
+DRAIN_LIMIT = 256 * 1024 * 1024
+DRAIN_CHUNK = 64 * 1024
 GATEWAY_FAULTS = {
     "non_xml_502": 502,
     "gateway_502_after_commit": 502,
@@ -106,7 +110,12 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ------------------------------------------------------------------------
     def _read_body(self) -> bytes | None:
-        """The request body, or None when it exceeds the size limit (not read then)."""
+        """The request body, or None when it exceeds the size limit.
+
+        A body over the limit is still read to its end (and dropped, a chunk at a time),
+        up to `DRAIN_LIMIT`: a client that is still sending when the answer comes and
+        the socket closes gets a reset instead of the answer, and could not tell a
+        refused request from a lost one. Beyond that the connection is closed unread."""
         limit = self.server.settings.max_body_bytes
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             chunks, size = [], 0
@@ -115,16 +124,33 @@ class Handler(BaseHTTPRequestHandler):
                 if not length:
                     while self.rfile.readline().strip():  # trailers
                         pass
-                    return b"".join(chunks)
+                    return None if size > limit else b"".join(chunks)
                 size += length
-                if size > limit:
+                if size > DRAIN_LIMIT:
+                    self.close_connection = True
                     return None
-                chunks.append(self.rfile.read(length))
+                if size > limit:
+                    chunks = []
+                    self._discard(length)
+                else:
+                    chunks.append(self.rfile.read(length))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         if length > limit:
+            if length > DRAIN_LIMIT:
+                self.close_connection = True
+            else:
+                self._discard(length)
             return None
         return self.rfile.read(length) if length else b""
+
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            got = self.rfile.read(min(length, DRAIN_CHUNK))
+            if not got:  # the client stopped sending: nothing more to read on this socket
+                self.close_connection = True
+                return
+            length -= len(got)
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         try:
@@ -180,7 +206,6 @@ class Handler(BaseHTTPRequestHandler):
         else:
             problem = None
             if body is None:
-                self.close_connection = True
                 problem = NetvisorFault(
                     "INVALID_DATA_SIZE", "body_too_large", limit=self.server.settings.max_body_bytes
                 )

@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS voucher_lines (
 CREATE INDEX IF NOT EXISTS voucher_lines_voucher ON voucher_lines (voucher_key);
 CREATE TABLE IF NOT EXISTS voucher_history (
     voucher_key INTEGER NOT NULL, at TEXT NOT NULL, comment TEXT NOT NULL);
+-- documents imported with a voucher (API.md §11.3), in the order sent (position from 0)
+CREATE TABLE IF NOT EXISTS voucher_attachments (
+    voucher_key INTEGER NOT NULL, position INTEGER NOT NULL, filename TEXT NOT NULL,
+    mimetype TEXT NOT NULL, description TEXT, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (voucher_key, position));
 -- dimensions (cost objects, API.md §11.2): headers and their items, per company
 CREATE TABLE IF NOT EXISTS dimension_headers (
     netvisor_key INTEGER PRIMARY KEY AUTOINCREMENT, company_id INTEGER NOT NULL,
@@ -303,6 +308,12 @@ class Store:
         columns = {row["name"] for row in self._db.execute("PRAGMA table_info(vouchers)")}
         if "deleted_at" not in columns:
             self._db.execute("ALTER TABLE vouchers ADD COLUMN deleted_at TEXT")
+        # Older sandboxes counted attachments without keeping them: the count is what is
+        # kept, so such vouchers have none (the attachment table is new in their files).
+        self._db.execute(
+            "UPDATE vouchers SET attachment_count = 0 WHERE attachment_count > 0 "
+            "AND netvisor_key NOT IN (SELECT voucher_key FROM voucher_attachments)"
+        )
         # the dimension tables are new in older files (CREATE TABLE IF NOT EXISTS made them)
         self._db.execute(
             "INSERT INTO sqlite_sequence (name, seq) SELECT 'dimension_items', ? "
@@ -676,7 +687,9 @@ class Store:
         """Store a validated voucher; numbers it when it has no number. Returns its key.
         Unknown dimension items of its lines are created with it (in one transaction:
         a voucher that is not stored creates none) and counted as
-        `dimension_items_created`."""
+        `dimension_items_created`. `voucher["attachments"]` (optional: filename, mimetype,
+        description, size, sha256, data) are stored with it; `attachment_count` is
+        their number."""
         with self._lock:
             key, created = self._insert_voucher(company_id, voucher, lines)
             if created:
@@ -698,6 +711,7 @@ class Store:
                 ).fetchone()
                 number = row[0]
             now = _now()
+            attachments = voucher.get("attachments") or ()
             key = db.execute(
                 "INSERT INTO vouchers (company_id, type_key, number, voucher_date, description, "
                 "voucher_class, calculation_mode, checked, status, created_at, modified_at, "
@@ -714,9 +728,25 @@ class Store:
                     "valid",
                     now,
                     now,
-                    voucher["attachment_count"],
+                    len(attachments),
                 ),
             ).lastrowid
+            db.executemany(
+                "INSERT INTO voucher_attachments VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        key,
+                        position,
+                        item["filename"],
+                        item["mimetype"],
+                        item["description"],
+                        item["size"],
+                        item["sha256"],
+                        item["data"],
+                    )
+                    for position, item in enumerate(attachments)
+                ],
+            )
             for position, line in enumerate(lines):
                 db.execute(
                     "INSERT INTO voucher_lines VALUES (NULL,?,?,?,?,?,?,?,?,?,?)",
@@ -773,6 +803,22 @@ class Store:
                         {"at": entry["at"], "comment": entry["comment"]}
                     )
             return list(vouchers.values())
+
+    def attachments(self, company_id: int, key, with_data: bool = False) -> list[dict]:
+        """The attachments of the company's voucher `key` in the order sent: filename,
+        mimetype, description, size, sha256 (and `data` with `with_data`).
+        VoucherNotFound for a key that is not a voucher of this company."""
+        with self._lock:
+            voucher = self._own_voucher(company_id, key)
+            columns = "filename, mimetype, description, size, sha256" + (
+                ", data" if with_data else ""
+            )
+            rows = self._db.execute(
+                f"SELECT {columns} FROM voucher_attachments "  # noqa: S608 - fixed names
+                "WHERE voucher_key=? ORDER BY position",
+                (voucher["netvisor_key"],),
+            ).fetchall()
+            return [dict(row) for row in rows]
 
     def invalidate_vouchers(self, keys: list[int], comment: str | None) -> None:
         now = _now()
@@ -1014,6 +1060,7 @@ class Store:
                 "checked": voucher["checked"],
                 "comment": None,
                 "attachment_count": voucher["attachment_count"],
+                "attachments": self.attachments(company_id, key, with_data=True),
             }
             lines = [
                 {
@@ -1157,7 +1204,7 @@ class Store:
     def reset_vouchers(self, company_id: int) -> int:
         keys = "SELECT netvisor_key FROM vouchers WHERE company_id=?"
         with self._write() as db:
-            for table in ("voucher_lines", "voucher_history"):
+            for table in ("voucher_lines", "voucher_history", "voucher_attachments"):
                 db.execute(
                     f"DELETE FROM {table} WHERE voucher_key IN ({keys})",  # noqa: S608
                     (company_id,),

@@ -127,6 +127,15 @@ TEXTS = {
         _FI + "Tosite ei täsmää: debet ja kredit eroavat {difference}",
         _EN + "Voucher does not balance: debit and credit differ by {difference}",
     ),
+    # attachments (API.md §11.3)
+    "attachment_data_invalid": (
+        _FI + "Liitteen {position} ({filename}) documentdata ei ole kelvollista base64-dataa",
+        _EN + "Attachment {position} ({filename}): documentdata is not valid base64",
+    ),
+    "attachment_mimetype_invalid": (
+        _FI + "Liitteen {position} ({filename}) MIME-tyyppi ei kelpaa: {value}",
+        _EN + "Attachment {position} ({filename}): invalid MIME type: {value}",
+    ),
     # dimensions (API.md §11.2)
     "dimension_unknown": (
         _FI + "Dimensiota ei löydy nimellä: {name} (dimension on oltava olemassa Netvisorissa)",

@@ -1,7 +1,10 @@
 """Request bodies: decoding, DTD-like structure check (API.md §4.1, §4.6) and the
 semantic rules of accounting.nv (§4, §5) and invalidatevouchers.nv."""
 
+import base64
+import binascii
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,11 +14,13 @@ from lxml import etree
 from . import seed
 from .errors import NetvisorFault, invalid, xml_invalid
 
+# huge_tree: a document's base64 may exceed libxml2's 10 MB text-node limit; the body is
+# bounded by Settings.max_body_bytes and entities are never resolved.
 _PARSER = etree.XMLParser(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
-    huge_tree=False,
+    huge_tree=True,
     remove_comments=True,
     remove_pis=True,
 )
@@ -30,6 +35,10 @@ MAX_INVALIDATE = 100
 MAX_DIMENSION_NAME = 50
 MAX_DIMENSION_ITEM = 200
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
+# attachments (API.md §11.3): lengths UNCONFIRMED, the sandbox takes 255 like other texts
+MAX_ATTACHMENT_TEXT = 255
+_MIMETYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 
 # VAT codes (API.md §5): codes whose only allowed percent is 0, and the sides.
 ZERO_ONLY_CODES = frozenset(
@@ -295,7 +304,7 @@ def parse_voucher(raw: bytes, company, store, settings) -> tuple[dict, list[dict
     total = sum(line["cents"] for line in lines)
     if total and mode == "net":
         raise invalid("unbalanced", difference=_cents_text(total))
-    attachments = voucher_el.find("voucherattachments")
+    attachments = _attachments(voucher_el)
     voucher = {
         "calculation_mode": mode,
         "date": date,
@@ -305,9 +314,54 @@ def parse_voucher(raw: bytes, company, store, settings) -> tuple[dict, list[dict
         "type_key": type_key,
         "checked": checked in ("true", "1"),
         "comment": comment,
-        "attachment_count": 0 if attachments is None else len(attachments),
+        "attachment_count": len(attachments),
+        "attachments": attachments,
     }
     return voucher, lines
+
+
+def _attachments(voucher_el) -> list[dict]:
+    """`voucherattachments/voucherattachment` (order checked by the DTD rule): filename,
+    mimetype, description and the decoded document with its size and SHA-256. Strict:
+    `documentdata` must be plain base64 (no whitespace inside, correct padding), the
+    MIME type `type/subtype`, file name and description at most 255 characters."""
+    container = voucher_el.find("voucherattachments")
+    found = []
+    for position, element in enumerate(
+        () if container is None else container.iterchildren("voucherattachment"), start=1
+    ):
+        filename = _text(element, "filename")
+        description = _text(element, "attachmentdescription")
+        mimetype = _text(element, "mimetype")
+        _check_length(filename, "filename", MAX_ATTACHMENT_TEXT)
+        _check_length(description, "attachmentdescription", MAX_ATTACHMENT_TEXT)
+        if not _MIMETYPE.fullmatch(mimetype) or len(mimetype) > MAX_ATTACHMENT_TEXT:
+            raise invalid(
+                "attachment_mimetype_invalid",
+                position=position,
+                filename=filename[:100],
+                value=mimetype[:60],
+            )
+        encoded = _text(element, "documentdata").encode("ascii", "replace")
+        try:
+            if len(encoded) % 4 or not _BASE64.fullmatch(encoded):
+                raise ValueError(position)
+            data = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid(
+                "attachment_data_invalid", position=position, filename=filename[:100]
+            ) from None
+        found.append(
+            {
+                "filename": filename,
+                "mimetype": mimetype,
+                "description": description,
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "data": data,
+            }
+        )
+    return found
 
 
 def _voucher_type_key(voucher_class, company, store, settings) -> int:

@@ -6,6 +6,7 @@ from .responses import (
     Account,
     AccountBalance,
     AccountList,
+    AttachmentInfo,
     DeletedVoucher,
     Dimension,
     DimensionItem,
@@ -16,12 +17,21 @@ from .responses import (
     VoucherType,
     VoucherTypeList,
 )
-from .vouchers import Voucher, VoucherLine, build_voucher_xml, validate_voucher
+from .vouchers import (
+    Voucher,
+    VoucherAttachment,
+    VoucherBody,
+    VoucherLine,
+    build_voucher_body,
+    build_voucher_xml,
+    validate_voucher,
+)
 
 __all__ = [
     "Account",
     "AccountBalance",
     "AccountList",
+    "AttachmentInfo",
     "Credentials",
     "DeletedVoucher",
     "Dimension",
@@ -32,9 +42,12 @@ __all__ = [
     "Period",
     "PeriodInfo",
     "Voucher",
+    "VoucherAttachment",
+    "VoucherBody",
     "VoucherLine",
     "VoucherType",
     "VoucherTypeList",
+    "build_voucher_body",
     "build_voucher_xml",
     "compute_mac",
     "errors",

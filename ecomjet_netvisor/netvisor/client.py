@@ -381,7 +381,15 @@ class NetvisorClient:
         return headers
 
     def _request(
-        self, method, resource, params=(), body=None, transaction_id=None, parse=None, large=False
+        self,
+        method,
+        resource,
+        params=(),
+        body=None,
+        transaction_id=None,
+        parse=None,
+        large=False,
+        huge_tree=False,
     ):
         """Send with bounded retries of the safe cases; return ``parse(root)`` of the OK answer.
 
@@ -390,23 +398,24 @@ class NetvisorClient:
         a GET whenever it is ``retryable``. Every attempt gets a new transaction id and
         timestamp; ``transaction_id`` is used for the first one. ``large``: an answer that
         grows with the books (a month's ledger) may be ``LARGE_ANSWER_FACTOR`` times the
-        usual size limit.
+        usual size limit. ``huge_tree``: the answer carries documents (text nodes over
+        10 MB). ``body``: bytes, or a ``VoucherBody`` streamed afresh on every attempt.
         """
         started = time.monotonic()
         limit = self.max_response_bytes * (LARGE_ANSWER_FACTOR if large else 1)
         try:
             return self._request_with_retries(
-                method, resource, params, body, transaction_id, parse, limit
+                method, resource, params, body, transaction_id, parse, (limit, huge_tree)
             )
         finally:
             self.request_seconds += time.monotonic() - started
 
-    def _request_with_retries(self, method, resource, params, body, transaction_id, parse, limit):
+    def _request_with_retries(self, method, resource, params, body, transaction_id, parse, answer):
         url = self.build_url(resource, params)
         for attempt in range(self.max_retries + 1):
             tid = transaction_id if attempt == 0 and transaction_id else uuid.uuid4().hex
             try:
-                return self._attempt(method, url, body, tid, parse, limit)
+                return self._attempt(method, url, body, tid, parse, answer)
             except NetvisorError as err:
                 if attempt >= self.max_retries or not self._may_retry(method, err):
                     raise
@@ -431,13 +440,15 @@ class NetvisorClient:
             return False
         return method == "GET" or not err.may_be_stored
 
-    def _attempt(self, method, url, body, transaction_id, parse, limit=None):
+    def _attempt(self, method, url, body, transaction_id, parse, answer=(None, False)):
         """One signed request; every failure comes out as a redacted NetvisorError.
 
         Each phase returns ``(value, error)`` and the error is raised here, outside any
         ``except`` block, so no wrapped exception (whose arguments may hold the MAC input
-        string with the keys) travels along as its context.
+        string with the keys) travels along as its context. ``answer``: the answer's size
+        limit and whether it may hold huge text nodes.
         """
+        limit, huge_tree = answer
         self.last_transaction_id = transaction_id
         prepared, error = self._prepare(method, url, body, transaction_id)
         if error is None:
@@ -454,27 +465,40 @@ class NetvisorClient:
                 time.monotonic() - started,
                 transaction_id,
             )
-            result, error = self._parse(payload, response.status_code, transaction_id, parse, limit)
+            result, error = self._parse(
+                payload, response.status_code, transaction_id, parse, limit, huge_tree
+            )
         if error is not None:
             raise self._scrubbed(error, transaction_id)
         return result
 
     def _prepare(self, method, url, body, transaction_id):
-        """The signed request, or NotSentError: nothing has left yet."""
+        """The signed request, or NotSentError: nothing has left yet.
+
+        A ``VoucherBody`` goes as a fresh iterator of its chunks with its exact
+        Content-Length. Requests marks any iterator ``Transfer-Encoding: chunked`` (it
+        cannot know the length), even beside an explicit Content-Length; that header is
+        dropped again, so the body is sent plain and http.client adds no chunk framing.
+        """
         if not url.isascii():
             # the MAC covers this exact string, but requests would send it percent-encoded
             text = "the Netvisor URL contains a character that cannot be sent (not ASCII)"
             return None, NotSentError(text, retryable=False)
+        streamed = isinstance(body, vouchers.VoucherBody)
         try:
             headers = self.build_headers(url, transaction_id)
             if body is not None:
                 headers["Content-Type"] = "text/xml; charset=utf-8"
+            data = body.chunks() if streamed else body
             prepared = self._session.prepare_request(
-                requests.Request(method, url, headers=headers, data=body)
+                requests.Request(method, url, headers=headers, data=data)
             )
         except Exception as exc:  # UnicodeEncodeError in the MAC, InvalidURL, InvalidHeader
             return None, NotSentError(_unsendable(exc), retryable=False)
         prepared.url = url  # hashed string == requested string, never re-encoded
+        if streamed:
+            prepared.headers.pop("Transfer-Encoding", None)
+            prepared.headers["Content-Length"] = str(body.length)
         return prepared, None
 
     def _send(self, prepared):
@@ -489,6 +513,8 @@ class NetvisorClient:
             )
         except requests.exceptions.RequestException as exc:
             return None, _classify(exc)
+        except NetvisorError as err:  # a streamed document failed before the body's end
+            return None, err
         except UnicodeError as exc:  # http.client encodes the request line and headers first
             return None, NotSentError(_unsendable(exc), retryable=False)
         except Exception as exc:
@@ -506,10 +532,10 @@ class NetvisorClient:
         finally:
             response.close()
 
-    def _parse(self, payload, status_code, transaction_id, parse, limit=None):
+    def _parse(self, payload, status_code, transaction_id, parse, limit=None, huge_tree=False):
         try:
             root = responses.read_envelope(
-                payload, transaction_id, limit or self.max_response_bytes
+                payload, transaction_id, limit or self.max_response_bytes, huge_tree
             )
         except BadResponseError as err:
             # not a Netvisor envelope: a gateway's own page (502/503/504) means Netvisor may
@@ -576,29 +602,55 @@ class NetvisorClient:
     def build_voucher_xml(self, voucher):
         return vouchers.build_voucher_xml(voucher)
 
-    def import_voucher(self, voucher, transaction_id=None):
+    def import_voucher(self, voucher, transaction_id=None, *, max_attachment_bytes=None):
         """POST accounting.nv; return the new voucher's Netvisor key.
 
-        ``voucher``: a ``Voucher``, or the bytes ``build_voucher_xml`` already returned,
-        sent as they are (a caller that stores the request builds it once, and stores
-        exactly what was sent).
+        ``voucher``: a ``Voucher``, the bytes ``build_voucher_xml`` already returned, or the
+        ``VoucherBody`` ``build_voucher_body`` returned, sent as they are (a caller that
+        stores the request builds it once, and stores exactly what was sent: for a
+        ``VoucherBody`` its ``stored`` form). A ``VoucherBody`` streams its documents from
+        their files with an explicit Content-Length, afresh for a retry; a ``Voucher``
+        with attachments is streamed the same way (``max_attachment_bytes`` caps them).
         Never re-sent after an unknown outcome (OutcomeUnknownError / BadResponseError):
         Netvisor has no idempotency, so the caller must look the voucher up first.
         """
         if transaction_id is not None and not _TRANSACTION_ID.fullmatch(str(transaction_id)):
             raise ValueError("transaction id must be 1-50 characters of A-Z, a-z, 0-9 and '-'")
-        if isinstance(voucher, bytes):
+        if isinstance(voucher, (bytes, vouchers.VoucherBody)):
             body = voucher
+        elif isinstance(voucher, vouchers.Voucher) and voucher.attachments:
+            body = vouchers.build_voucher_body(voucher, max_attachment_bytes)
         elif isinstance(voucher, vouchers.Voucher):
             body = vouchers.build_voucher_xml(voucher)
         else:
-            raise TypeError("voucher must be a Voucher or the bytes build_voucher_xml returned")
+            raise TypeError(
+                "voucher must be a Voucher, the bytes build_voucher_xml returned or the "
+                "VoucherBody build_voucher_body returned"
+            )
         return self._request(
             "POST",
             "accounting.nv",
             body=body,
             transaction_id=transaction_id,
             parse=responses.parse_inserted_key,
+        )
+
+    def get_voucher_attachments(self, netvisor_key):
+        """GET getvoucherattachments.nv: list[AttachmentInfo] of one voucher (API.md §11.3).
+
+        Each document's base64 is decoded only to compute its SHA-256 (compare with
+        ``VoucherBody.digests``), then dropped. The answer may be large (Netvisor keeps up
+        to 200 MB per voucher): it is allowed ``LARGE_ANSWER_FACTOR`` times the usual size
+        limit and is held in memory while it is parsed.
+        """
+        params = [("netvisorkey", _digits([netvisor_key], "netvisor_key")[0])]
+        return self._request(
+            "GET",
+            "getvoucherattachments.nv",
+            params,
+            parse=responses.parse_voucher_attachments,
+            large=True,
+            huge_tree=True,
         )
 
     def get_account_list(self):

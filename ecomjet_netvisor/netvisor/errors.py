@@ -27,12 +27,16 @@ NetvisorResponseError (other category)  True           False      False
 NotSentError (2)                        False          True       False
 OutcomeUnknownError                     True           True       False
 BadResponseError                        True           True       False
-VoucherValidationError                  False          False      False
+VoucherValidationError (3)              False          False      False
 ======================================  =============  =========  =============
 
 (1) HTTP 500 ``TECHNICAL_ERROR`` to a POST may come after Netvisor stored the voucher.
 (2) ``retryable`` is False for a refused TLS certificate and for a request that could not
     be built from the settings (an invalid URL, a character that cannot be sent).
+(3) and its subclasses ``AttachmentTooLarge`` (the attachments exceed the caller's cap)
+    and ``AttachmentUnreadable`` (a document could not be read, or changed after the body
+    was built; raised while sending too, before the body's end, so Netvisor never got a
+    complete request).
 
 ``may_still_run`` (False unless said otherwise) is True when the request may still be
 running on Netvisor's side: timeouts, resets, 502/503/504 gateway answers and answers cut
@@ -221,6 +225,37 @@ class VoucherValidationError(NetvisorError, ValueError):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+
+class AttachmentTooLarge(VoucherValidationError):
+    """The voucher's attachments together exceed the cap the caller set (API.md §11.3:
+    Netvisor documents no import limit, so the client keeps its own). ``size`` and
+    ``limit`` are bytes, so the message can say exactly how much is too much."""
+
+    category = "ATTACHMENT_TOO_LARGE"
+    explanation = "The attachments are too large to send to Netvisor with the voucher."
+
+    def __init__(self, size, limit):
+        self.size = size
+        self.limit = limit
+        super().__init__([attachment_cap_problem(size, limit)])
+
+
+class AttachmentUnreadable(VoucherValidationError):
+    """A document could not be opened or read, or it is no longer what the body was built
+    from (another size or SHA-256). While sending it is raised before the body's end: the
+    request stays incomplete, so Netvisor cannot have stored the voucher."""
+
+    category = "ATTACHMENT_UNREADABLE"
+    explanation = "An attachment could not be read, or it changed after the voucher was built."
+
+
+def attachment_cap_problem(size, limit):
+    """The problem text of attachments over the cap, in bytes and MB."""
+    return (
+        f"attachments are {size} bytes ({size / 1_000_000:.1f} MB) together, more than the "
+        f"limit of {limit} bytes ({limit / 1_000_000:.1f} MB)"
+    )
 
 
 _CATEGORY_CLASSES = {

@@ -6,7 +6,10 @@ case-insensitively because Netvisor's documentation and real responses disagree 
 casing and spelling in places (API.md §6); numbers use a decimal comma, dates ``d.M.yyyy``.
 """
 
+import base64
+import binascii
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,15 +45,29 @@ _DIGEST = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}(?![0-9A-Fa-f])")
 _MAC_ECHO = re.compile(r"(https?://[^\s&]*)&.*?(?=\s::\s|\Z)", re.DOTALL)
 _VOUCHER_NUMBER = re.compile(r"[0-9]{1,18}")
 _DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+
+
+def _xml_parser(huge_tree):
+    """Nothing resolved, loaded or kept but the elements and their text."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=huge_tree,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+_PARSER = _xml_parser(huge_tree=False)
+# For answers carrying documents (getvoucherattachments.nv): libxml2 refuses a text node
+# over 10 MB otherwise. Safe all the same: DOCTYPE and ENTITY declarations are refused
+# before parsing, nothing is resolved, and the answer's size is capped.
+_HUGE_PARSER = _xml_parser(huge_tree=True)
+# base64 characters decoded at a time while hashing an attachment's Content (a multiple of 4)
+_BASE64_SLICE = 64 * 1024
+_WHITESPACE = re.compile(r"\s")
 
 
 # ---------------------------------------------------------------------------- results
@@ -188,6 +205,19 @@ class Dimension:
     name: str
     is_hidden: bool
     items: tuple
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """An attachment of a voucher: read back from getvoucherattachments.nv (API.md
+    §11.3), or as sent (``VoucherBody.digests``). ``sha256`` is the hex digest of the
+    document (None when the answer carried no ``Content``; ``size`` is None when it had
+    neither ``SizeInBytes`` nor ``Content``); the content itself is not kept."""
+
+    filename: str
+    size: int | None
+    mimetype: str
+    sha256: str | None
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -328,8 +358,10 @@ class _NotWellFormed(BadResponseError):
     """The body is not well-formed XML (the FAILED fallback may still read it)."""
 
 
-def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
-    """Parse a response body safely; anything that is not plain XML -> BadResponseError."""
+def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES, huge_tree=False):
+    """Parse a response body safely; anything that is not plain XML -> BadResponseError.
+
+    ``huge_tree``: allow text nodes over 10 MB (documents in base64)."""
     if not body or not body.strip():
         raise BadResponseError("empty response body")
     if len(body) > max_bytes:
@@ -337,7 +369,7 @@ def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
     if _DECLARATIONS.search(body):
         raise BadResponseError("response contains a DOCTYPE or ENTITY declaration")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, _HUGE_PARSER if huge_tree else _PARSER)
     except Exception as exc:  # XMLSyntaxError, ValueError, LookupError (odd encodings), ...
         problem = str(exc)[:80]
     else:
@@ -348,7 +380,7 @@ def parse_xml(body, max_bytes=MAX_RESPONSE_BYTES):
     raise _NotWellFormed(f"response is not XML ({problem})")
 
 
-def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
+def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES, huge_tree=False):
     """Return the ``Root`` element of an OK answer; raise the matching error otherwise.
 
     A FAILED envelope carries two ``Status`` elements, the second being
@@ -358,7 +390,7 @@ def read_envelope(body, transaction_id=None, max_bytes=MAX_RESPONSE_BYTES):
     searched for its ``Status`` elements; a FAILED one raises its category's error.
     """
     try:
-        root = parse_xml(body, max_bytes)
+        root = parse_xml(body, max_bytes, huge_tree)
     except _NotWellFormed as exc:
         statuses = _fallback_statuses(body)
         if not statuses or statuses[0].upper() != "FAILED":
@@ -725,3 +757,54 @@ def parse_deleted_vouchers(root):
             DeletedVoucher(netvisor_key=key, deleted_at=parse_datetime(text(node, "DeleteDate")))
         )
     return deleted
+
+
+def _content_digest(value):
+    """(SHA-256 hex, decoded length) of base64 text, decoded a slice at a time so the
+    document is never held decoded as a whole. Whitespace (line breaks) is ignored."""
+    if _WHITESPACE.search(value):  # rare: only then a copy without it
+        value = "".join(value.split())
+    if len(value) % 4:
+        raise BadResponseError("attachment Content is not base64")
+    digest, size = hashlib.sha256(), 0
+    for start in range(0, len(value), _BASE64_SLICE):
+        try:
+            block = base64.b64decode(value[start : start + _BASE64_SLICE], validate=True)
+        except (binascii.Error, ValueError):
+            raise BadResponseError("attachment Content is not base64") from None
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
+
+
+def _attachment_size(value):
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise BadResponseError(f"not a size in bytes: {value[:40]!r}")
+    return int(value)
+
+
+def parse_voucher_attachments(root):
+    """getvoucherattachments.nv -> list[AttachmentInfo] in the answer's order.
+
+    ``Content`` is decoded only to compute the SHA-256, then dropped. Tolerant: names in
+    any casing, no ``Content`` -> sha256 None, no ``SizeInBytes`` -> the decoded length
+    (None when neither is there). A garbled size or Content is a broken answer."""
+    found = []
+    for node in children(_payload(root, "Attachments"), "Attachment"):
+        size = _attachment_size(text(node, "SizeInBytes"))
+        content = child(node, "Content")
+        sha256 = None
+        if content is not None and content.text and content.text.strip():
+            sha256, decoded = _content_digest(content.text)
+            size = decoded if size is None else size
+        found.append(
+            AttachmentInfo(
+                filename=text(node, "Filename"),
+                size=size,
+                mimetype=text(node, "MimeType"),
+                sha256=sha256,
+            )
+        )
+    return found

@@ -3,17 +3,33 @@
 Netvisor validates the body against a DTD, so elements are written in the DTD order of
 API.md §4.1; amounts use a decimal comma. A voucher is validated completely before any
 XML is built, so a bad voucher never leaves the process.
+
+Attachments (API.md §11.3) travel base64 inside the XML. ``build_voucher_body`` streams
+them: the body is written from the documents' files in chunks while it is sent, so a
+document is never held in memory whole, and what is stored for the record has a short
+``[sha256=… bytes=…]`` placeholder instead of the base64.
 """
 
+import base64
+import contextlib
 import datetime
+import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import BinaryIO
 
 from lxml import etree
 
 from . import vat
-from .errors import VoucherValidationError
+from .errors import (
+    AttachmentTooLarge,
+    AttachmentUnreadable,
+    VoucherValidationError,
+    attachment_cap_problem,
+)
+from .responses import AttachmentInfo
 
 MAX_TEXT = 255
 # Dimension header and item names (API.md §11.2: dimensionitem.nv name <= 50, item <= 200).
@@ -25,6 +41,15 @@ CALCULATION_MODES = ("net", "gross")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # ... and for dimension names also tab, line breaks and DEL (a name is one line).
 _CONTROL = re.compile("[\x00-\x1f\x7f\ufffe\uffff]")
+MAX_FILENAME = 255
+# ``type/subtype`` as RFC 6838 names them, without parameters (what Odoo's mimetype holds).
+_MIMETYPE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+)
+#: Bytes read from a document at a time: a multiple of 3, so that the base64 of each
+#: chunk ends without padding and the chunks concatenate to the base64 of the document.
+READ_CHUNK = 48 * 1024
+_DOCUMENT = b"<documentdata></documentdata>"
 
 
 @dataclass(frozen=True)
@@ -40,8 +65,27 @@ class VoucherLine:
 
 
 @dataclass(frozen=True)
+class VoucherAttachment:
+    """A document sent with its voucher (an invoice PDF, a bill scan).
+
+    ``open()`` must return a fresh binary file object on every call (e.g. opening a
+    filestore path): the document is read once to hash it when the body is built and
+    again while it is sent, in chunks, never whole. ``size`` is its length in bytes; the
+    request's Content-Length is computed from it, and a document that reads otherwise
+    is refused (``AttachmentUnreadable``). ``description`` defaults to the file name
+    (Netvisor requires ``attachmentdescription``)."""
+
+    filename: str
+    mimetype: str
+    size: int
+    open: Callable[[], BinaryIO]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Voucher:
-    """One accounting voucher for ``accounting.nv``."""
+    """One accounting voucher for ``accounting.nv``; ``attachments`` are
+    ``VoucherAttachment``s (each one is billed by Netvisor, API.md §11.3)."""
 
     date: datetime.date
     voucher_class: str
@@ -50,6 +94,7 @@ class Voucher:
     number: int | None = None
     comment: str | None = None
     calculation_mode: str = "net"
+    attachments: tuple = ()
 
 
 def _is_amount(value):
@@ -112,8 +157,76 @@ def _line_problems(index, line, problems):
     return amount_ok
 
 
-def voucher_problems(voucher):
-    """Every reason why Netvisor would (or should) refuse ``voucher``; empty if none."""
+def _is_size(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _attachment_problems(index, attachment, problems):
+    if not isinstance(attachment, VoucherAttachment):
+        problems.append(f"attachment {index} must be a VoucherAttachment, got {attachment!r}")
+        return
+    name = attachment.filename
+    label = f"attachment {index}"
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{label}: file name is empty")
+    elif len(name) > MAX_FILENAME:
+        problems.append(f"{label}: file name is {len(name)} characters long (at most 255)")
+    elif _CONTROL.search(name):
+        problems.append(f"{label}: file name contains control characters")
+    elif "/" in name or "\\" in name:
+        problems.append(f"{label}: file name {name!r} contains a path separator")
+    else:
+        label = f"attachment {index} ({name})"
+    mimetype = attachment.mimetype
+    if not isinstance(mimetype, str) or not _MIMETYPE.fullmatch(mimetype):
+        problems.append(f"{label}: MIME type must look like type/subtype, got {mimetype!r}")
+    if not _is_size(attachment.size):
+        problems.append(f"{label}: size must be a number of bytes, got {attachment.size!r}")
+    elif attachment.size == 0:
+        # documentdata is required and may not be sent empty (API.md §1.3, §4.1)
+        problems.append(f"{label}: the document is empty")
+    if not callable(attachment.open):
+        problems.append(f"{label}: open must be a function returning a binary file")
+    _check_text(problems, f"{label}: description", attachment.description)
+
+
+def attachments_size(voucher):
+    """Bytes of the voucher's attachments together (sizes that are not numbers skipped)."""
+    return sum(
+        a.size
+        for a in _attachments(voucher)
+        if isinstance(a, VoucherAttachment) and _is_size(a.size)
+    )
+
+
+def _attachments(voucher):
+    attachments = voucher.attachments
+    return attachments if isinstance(attachments, (tuple, list)) else ()
+
+
+def _over_cap(voucher, max_attachment_bytes):
+    """The attachments' total size when it exceeds ``max_attachment_bytes``, else None."""
+    if max_attachment_bytes is None:
+        return None
+    if not _is_size(max_attachment_bytes):
+        raise ValueError("max_attachment_bytes must be None or a number of bytes (0 or more)")
+    total = attachments_size(voucher)
+    return total if total > max_attachment_bytes else None
+
+
+def voucher_problems(voucher, max_attachment_bytes=None):
+    """Every reason why Netvisor would (or should) refuse ``voucher``; empty if none.
+
+    ``max_attachment_bytes``: the caller's cap on the attachments together (Netvisor
+    documents none, API.md §11.3); None for no cap."""
+    problems = _voucher_problems(voucher)
+    total = _over_cap(voucher, max_attachment_bytes)
+    if total is not None:
+        problems.append(attachment_cap_problem(total, max_attachment_bytes))
+    return problems
+
+
+def _voucher_problems(voucher):
     problems = []
     if not isinstance(voucher.date, datetime.date):
         problems.append(f"voucher date must be a date, got {voucher.date!r}")
@@ -140,12 +253,25 @@ def voucher_problems(voucher):
         total = sum((Decimal(line.amount) for line in voucher.lines), Decimal(0))
         if total != 0:
             problems.append(f"voucher is not balanced: lines sum to {total}, not 0")
+    if not isinstance(voucher.attachments, (tuple, list)):
+        problems.append("attachments must be a tuple of VoucherAttachment")
+    for index, attachment in enumerate(_attachments(voucher), start=1):
+        _attachment_problems(index, attachment, problems)
     return problems
 
 
-def validate_voucher(voucher):
-    """Raise VoucherValidationError listing all problems, before any request is made."""
-    problems = voucher_problems(voucher)
+def validate_voucher(voucher, max_attachment_bytes=None):
+    """Raise VoucherValidationError listing all problems, before any request is made.
+
+    When the attachments' total over ``max_attachment_bytes`` is the only problem, the
+    error is ``AttachmentTooLarge`` (with ``size`` and ``limit``), so the caller can say
+    exactly that."""
+    problems = _voucher_problems(voucher)
+    total = _over_cap(voucher, max_attachment_bytes)
+    if total is not None and not problems:
+        raise AttachmentTooLarge(total, max_attachment_bytes)
+    if total is not None:
+        problems.append(attachment_cap_problem(total, max_attachment_bytes))
     if problems:
         raise VoucherValidationError(problems)
 
@@ -173,8 +299,18 @@ def _sub(parent, tag, text=None, **attrib):
 
 
 def build_voucher_xml(voucher):
-    """Validate ``voucher`` and return the accounting.nv body: UTF-8, no XML declaration."""
+    """Validate ``voucher`` and return the accounting.nv body: UTF-8, no XML declaration.
+
+    With attachments this is the whole body in memory, documents included: to send them,
+    use ``build_voucher_body``, which streams them."""
     validate_voucher(voucher)
+    if voucher.attachments:
+        return b"".join(build_voucher_body(voucher).chunks())
+    return _voucher_xml(voucher)
+
+
+def _voucher_xml(voucher):
+    """The body with every ``documentdata`` empty (``<documentdata></documentdata>``)."""
     root = etree.Element("root")
     node = _sub(root, "voucher")
     _sub(node, "calculationmode", voucher.calculation_mode)
@@ -197,7 +333,158 @@ def build_voucher_xml(voucher):
             dimension = _sub(line_node, "dimension")
             _sub(dimension, "dimensionname", name)
             _sub(dimension, "dimensionitem", item)
+    if voucher.attachments:  # after the lines, children in DTD order (API.md §4.1)
+        container = _sub(node, "voucherattachments")
+        for attachment in voucher.attachments:
+            item = _sub(container, "voucherattachment")
+            _sub(item, "mimetype", attachment.mimetype)
+            _sub(item, "attachmentdescription", attachment.description or attachment.filename)
+            _sub(item, "filename", attachment.filename)
+            _sub(item, "documentdata", "")
     return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def _base64_length(size):
+    return 4 * ((size + 2) // 3)
+
+
+def placeholder(info):
+    """What stands for a document in the stored body: ``[sha256=<hex> bytes=<n>]``."""
+    return f"[sha256={info.sha256} bytes={info.size}]".encode("ascii")
+
+
+def _unreadable(index, attachment, problem):
+    return AttachmentUnreadable([f"attachment {index} ({attachment.filename}): {problem}"])
+
+
+def _reason(exc):
+    """Short cause of a read failure: the exception's name and the OS's words, no path."""
+    detail = getattr(exc, "strerror", None)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _blocks(index, attachment):
+    """The document's bytes from a freshly opened file, ``READ_CHUNK`` at a time (a file
+    may return fewer); any failure to open or read is ``AttachmentUnreadable``."""
+    try:
+        handle = attachment.open()
+    except Exception as exc:
+        raise _unreadable(index, attachment, f"cannot be opened ({_reason(exc)})") from None
+    try:
+        while True:
+            try:
+                block = handle.read(READ_CHUNK)
+            except Exception as exc:
+                raise _unreadable(index, attachment, f"cannot be read ({_reason(exc)})") from None
+            if not block:
+                return
+            if not isinstance(block, (bytes, bytearray)):
+                raise _unreadable(index, attachment, "open() must return a binary file")
+            yield bytes(block)
+    finally:
+        with contextlib.suppress(Exception):  # closing after reading: nothing left to lose
+            handle.close()
+
+
+def _digest(index, attachment):
+    """One streaming pass: the document's SHA-256, and its size checked."""
+    digest, size = hashlib.sha256(), 0
+    for block in _blocks(index, attachment):
+        size += len(block)
+        if size > attachment.size:
+            break
+        digest.update(block)
+    if size != attachment.size:
+        raise _unreadable(index, attachment, f"reads differently than its size {attachment.size}")
+    return AttachmentInfo(
+        attachment.filename, attachment.size, attachment.mimetype, digest.hexdigest()
+    )
+
+
+def _encoded(index, attachment, info):
+    """Base64 of the document in chunks, read afresh. A document that no longer matches
+    ``info`` (size or SHA-256) raises before its closing tag: the body stays incomplete."""
+    digest, size, carry = hashlib.sha256(), 0, b""
+    for block in _blocks(index, attachment):
+        size += len(block)
+        if size > info.size:
+            raise _unreadable(index, attachment, "changed after the voucher was built (larger)")
+        digest.update(block)
+        if carry:
+            block = carry + block
+        cut = len(block) - len(block) % 3
+        carry = block[cut:]
+        if cut:
+            yield base64.b64encode(block[:cut])
+    if size != info.size or digest.hexdigest() != info.sha256:
+        raise _unreadable(index, attachment, "changed after the voucher was built")
+    if carry:
+        yield base64.b64encode(carry)
+
+
+@dataclass(frozen=True)
+class VoucherBody:
+    """An accounting.nv body whose documents are streamed from their files.
+
+    ``stored``: the complete XML to keep for the record, each ``documentdata`` holding
+    ``[sha256=<hex> bytes=<n>]`` instead of the base64. ``length``: the exact byte
+    length of the real body (its Content-Length). ``digests``: an ``AttachmentInfo``
+    per attachment, comparable with what ``get_voucher_attachments`` reads back.
+    ``chunks()`` returns a fresh iterator of the real body's bytes on every call (for a
+    retry): the XML up to the first document, its base64 in chunks, the XML between
+    documents, and so on; memory stays at a chunk whatever the documents' size."""
+
+    stored: bytes
+    length: int
+    digests: tuple = ()
+    _segments: tuple = field(default=(), repr=False, compare=False)
+    _attachments: tuple = field(default=(), repr=False, compare=False)
+
+    def chunks(self):
+        return self._stream()
+
+    def _stream(self):
+        yield self._segments[0]
+        pairs = zip(self._attachments, self.digests, strict=True)
+        for index, (attachment, info) in enumerate(pairs, start=1):
+            yield from _encoded(index, attachment, info)
+            yield self._segments[index]
+
+
+def build_voucher_body(voucher, max_attachment_bytes=None):
+    """Validate ``voucher`` (attachments over ``max_attachment_bytes`` together are
+    ``AttachmentTooLarge``) and return its ``VoucherBody``. Each document is read once
+    here, streaming, for its SHA-256 and to check its size (``AttachmentUnreadable``).
+
+    Element order and escaping are ``build_voucher_xml``'s; without attachments the body
+    is exactly its bytes."""
+    validate_voucher(voucher, max_attachment_bytes)
+    xml = _voucher_xml(voucher)
+    attachments = tuple(voucher.attachments)
+    if not attachments:
+        return VoucherBody(stored=xml, length=len(xml), _segments=(xml,))
+    # Text is escaped, so the tag only occurs where an empty document was written.
+    parts = xml.split(_DOCUMENT)
+    if len(parts) != len(attachments) + 1:  # pragma: no cover - the builder wrote them
+        raise AssertionError("documentdata elements do not match the attachments")
+    digests = tuple(_digest(i, a) for i, a in enumerate(attachments, start=1))
+    segments = (
+        parts[0] + b"<documentdata>",
+        *(b"</documentdata>" + part + b"<documentdata>" for part in parts[1:-1]),
+        b"</documentdata>" + parts[-1],
+    )
+    stored = parts[0] + b"".join(
+        b"<documentdata>" + placeholder(info) + b"</documentdata>" + part
+        for info, part in zip(digests, parts[1:], strict=True)
+    )
+    length = sum(map(len, segments)) + sum(_base64_length(a.size) for a in attachments)
+    return VoucherBody(
+        stored=stored,
+        length=length,
+        digests=digests,
+        _segments=segments,
+        _attachments=attachments,
+    )
 
 
 def build_invalidate_xml(keys, comment=None):
