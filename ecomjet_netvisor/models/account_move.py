@@ -31,10 +31,7 @@ def _description(reference, name, partner_name):
     return " ".join(p for p in (reference, name, partner_name) if p)[:DESCRIPTION_LENGTH]
 
 
-def _percent(value):
-    """A tax rate as the shortest exact Decimal (24.0 -> 24, 25.5 -> 25.5)."""
-    number = Decimal(str(round(value, 4)))
-    return number.quantize(Decimal(1)) if number == number.to_integral() else number.normalize()
+_percent = vat.exact_percent
 
 
 class AccountMove(models.Model):
@@ -427,9 +424,7 @@ class AccountMove(models.Model):
                 # a fixed amount (or a price-included division) has no rate Netvisor
                 # could book the line's VAT with: refused, never sent at a wrong 0 %
                 return FIXED_TAX, None
-        if vat.VAT_CODES.get(code) and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
-            percent = Decimal(0)
-        return code, percent
+        return code, vat.sent_percent(code, percent)
 
     def _netvisor_voucher_class(self):
         self.ensure_one()

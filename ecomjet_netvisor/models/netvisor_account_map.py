@@ -1,10 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..kinds import KIND_OF_MOVE_TYPE
-from ..netvisor import errors
 from .account_tax import NETVISOR_VAT_CODES
 
 #: The document types the close sends (invoices, credit notes, receipts).
@@ -51,11 +49,8 @@ class NetvisorAccountMap(models.Model):
         """Map every account whose code exists in Netvisor's chart; flag numbers that don't."""
         self.check_access("create")
         company = self.env.company
-        try:
-            with company._netvisor_connection(require_enabled=False) as client:
-                chart = client.get_account_list()
-        except errors.NetvisorError as error:
-            raise UserError(company._netvisor_error_text(error)) from None
+        with company._netvisor_request(require_enabled=False) as client:
+            chart = client.get_account_list()
         names = {
             acc.number: acc.name
             for acc in chart.accounts

@@ -12,7 +12,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..netvisor import errors, reconcile
+from ..netvisor import reconcile
+from ..netvisor.client import carries_reference
 
 OUTCOMES = [
     (reconcile.MISSING, "Missing in Netvisor"),
@@ -107,19 +108,13 @@ class NetvisorCompareLine(models.Model):
             key=line.netvisor_key,
         )[:255]
         kept = line.netvisor_key
-        if kept != line.odoo_key and not voucher._netvisor_write(
-            {"netvisor_key": kept},
-            SQL("state = 'sent' AND netvisor_key = %s", line.odoo_key),
-        ):
+        if kept != line.odoo_key and not voucher._netvisor_adopt_key(kept, line.odoo_key):
             raise UserError(line._netvisor_changed_text())
-        try:
-            with line.company_id._netvisor_connection() as client:
-                found = client.get_ledger(netvisor_keys=[kept, *keys])
-                # the one kept must still be valid, or the document would be left with none
-                line._netvisor_check_ours(found, [kept, *keys], move)
-                client.invalidate_vouchers(keys, comment=comment)
-        except errors.NetvisorError as error:
-            raise UserError(line.company_id._netvisor_error_text(error)) from None
+        with line.company_id._netvisor_request() as client:
+            found = client.get_ledger(netvisor_keys=[kept, *keys])
+            # the one kept must still be valid, or the document would be left with none
+            line._netvisor_check_ours(found, [kept, *keys], move)
+            client.invalidate_vouchers(keys, comment=comment)
         line._netvisor_fixed(
             self.env._(
                 "%(user)s invalidated the duplicate voucher(s) %(keys)s of %(move)s in "
@@ -140,10 +135,7 @@ class NetvisorCompareLine(models.Model):
         line._netvisor_check_ours(
             line._netvisor_read_keys([line.netvisor_key]), [line.netvisor_key], voucher.move_id
         )
-        if not voucher._netvisor_write(
-            {"netvisor_key": line.netvisor_key},
-            SQL("state = 'sent' AND netvisor_key = %s", line.odoo_key),
-        ):
+        if not voucher._netvisor_adopt_key(line.netvisor_key, line.odoo_key):
             raise UserError(line._netvisor_changed_text())
         line._netvisor_fixed(
             self.env._(
@@ -164,10 +156,7 @@ class NetvisorCompareLine(models.Model):
         voucher = line.voucher_id
         found = line._netvisor_read_keys([line.netvisor_key])
         line._netvisor_check_ours(found, [line.netvisor_key], voucher.move_id)
-        reference = voucher.reference
-        if not any(
-            v.description == reference or v.description.startswith(reference + " ") for v in found
-        ):
+        if not any(carries_reference(v.description, voucher.reference) for v in found):
             raise UserError(
                 self.env._(
                     "Netvisor voucher %(key)s carries an earlier reference of %(move)s: "
@@ -212,11 +201,8 @@ class NetvisorCompareLine(models.Model):
 
     def _netvisor_read_keys(self, keys):
         """These vouchers as Netvisor holds them now (by key, any status)."""
-        try:
-            with self.company_id._netvisor_connection() as client:
-                return client.get_ledger(netvisor_keys=keys)
-        except errors.NetvisorError as error:
-            raise UserError(self.company_id._netvisor_error_text(error)) from None
+        with self.company_id._netvisor_request() as client:
+            return client.get_ledger(netvisor_keys=keys)
 
     def _netvisor_changed_text(self):
         return self.env._(

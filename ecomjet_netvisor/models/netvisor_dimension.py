@@ -10,10 +10,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
-
-from ..netvisor import errors
 
 #: A journal item whose analytic lines add up to more than its amount books the same
 #: amount on several plans in separate rows: no single set of Netvisor lines says that.
@@ -68,11 +66,8 @@ class NetvisorDimension(models.Model):
         self.check_access("create")
         # a branch books in its root company's organisation, with the root's dimensions
         company = self.env.company.root_id
-        try:
-            with company._netvisor_connection(require_enabled=False) as client:
-                remote = client.get_dimensions(show_hidden=True)
-        except errors.NetvisorError as error:
-            raise UserError(company._netvisor_error_text(error)) from None
+        with company._netvisor_request(require_enabled=False) as client:
+            remote = client.get_dimensions(show_hidden=True)
         mine = [("company_id", "=", company.id)]
         headers = {header.name: header for header in self.search(mine)}
         Item = self.env["netvisor.dimension.item"]
@@ -339,6 +334,22 @@ class NetvisorDimensionItem(models.Model):
         for item in mapped:
             names[item.analytic_account_id.id] = item.name
         return names
+
+    @api.model
+    def _netvisor_record_created(self, company, header, item):
+        """The catalog says Netvisor has this item: it was just created there."""
+        Dimension = self.env["netvisor.dimension"]
+        dimension = Dimension.search(
+            [("company_id", "=", company.id), ("name", "=", header)], limit=1
+        ) or Dimension.create({"company_id": company.id, "name": header})
+        existing = self.search([("dimension_id", "=", dimension.id), ("name", "=", item)])
+        values = {"found": True, "is_hidden": False}
+        if existing:
+            existing.write(values)
+        else:
+            self.create(
+                {**values, "company_id": company.id, "dimension_id": dimension.id, "name": item}
+            )
 
     @api.model
     def _netvisor_unknown(self, company, pairs):

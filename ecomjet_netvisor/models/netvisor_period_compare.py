@@ -171,12 +171,12 @@ class NetvisorPeriod(models.Model):
 
     @staticmethod
     def _netvisor_expected_lines(voucher):
-        """{(account, VAT code, percent, dimensions): amount} of a built voucher."""
-        lines = {}
-        for line in voucher.lines:
-            key = (line.account_number, line.vat_code, line.vat_percent, line.dimensions)
-            lines[key] = lines.get(key, 0) + line.amount
-        return lines
+        """{(account, VAT code, percent, dimensions): amount} of a built voucher (one line
+        per key: the build sums them so)."""
+        return {
+            (line.account_number, line.vat_code, line.vat_percent, line.dimensions): line.amount
+            for line in voucher.lines
+        }
 
     def _netvisor_read_back(self, client, expected):
         """What Netvisor holds: (ledger vouchers, deleted keys, account balances,

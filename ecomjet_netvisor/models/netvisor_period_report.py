@@ -162,13 +162,12 @@ class NetvisorPeriod(models.Model):
             )
         )
         amounts = defaultdict(Decimal)
-        for tax_id, amount in rows:
-            tax = self.env["account.tax"].browse(tax_id)
+        taxes = self.env["account.tax"].browse(row[0] for row in rows)  # read together
+        for tax, (_tax_id, amount) in zip(taxes, rows, strict=True):
             code = tax.netvisor_vat_code or "NONE"
             percent = _percent(tax.amount) if tax.amount_type == "percent" else Decimal(0)
-            if code in vat.VAT_CODES and vat.VAT_CODES[code].percents == vat.ZERO_ONLY:
-                percent = Decimal(0)  # as the base lines are sent (_netvisor_vat)
-            amounts[code, percent] += _amount(amount)
+            # as the base lines are sent (account.move._netvisor_vat)
+            amounts[code, vat.sent_percent(code, percent)] += _amount(amount)
         return amounts
 
     # ------------------------------------------------------------------ exports

@@ -468,6 +468,14 @@ class NetvisorVoucher(models.Model):
             SQL("state = 'sent' AND netvisor_key = %s", key),
         )
 
+    def _netvisor_adopt_key(self, key, previous):
+        """Netvisor holds this sent voucher under ``key`` (a copy of ``previous``, which is
+        gone): Odoo points to it. False if the voucher changed since."""
+        self.ensure_one()
+        return self._netvisor_write(
+            {"netvisor_key": key}, SQL("state = 'sent' AND netvisor_key = %s", previous)
+        )
+
     def _netvisor_keep_to_correct(self, category, message):
         """A correction that cannot be sent yet: the old voucher stays valid in Netvisor,
         the reason is shown, and it is tried again later (after a fix, or Resend); when."""

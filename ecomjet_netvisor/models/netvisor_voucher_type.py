@@ -1,7 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-
-from ..netvisor import errors
 
 
 class NetvisorVoucherType(models.Model):
@@ -24,11 +21,8 @@ class NetvisorVoucherType(models.Model):
     def _netvisor_fetch(self, company):
         """Replace the company's cached voucher types with Netvisor's current list."""
         self.check_access("create")
-        try:
-            with company._netvisor_connection(require_enabled=False) as client:
-                answer = client.get_voucher_types()
-        except errors.NetvisorError as error:
-            raise UserError(company._netvisor_error_text(error)) from None
+        with company._netvisor_request(require_enabled=False) as client:
+            answer = client.get_voucher_types()
         self.search([("company_id", "=", company.id)]).unlink()
         return self.create(
             [

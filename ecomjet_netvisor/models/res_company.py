@@ -329,6 +329,16 @@ class ResCompany(models.Model):
             finally:
                 cr.execute("SELECT pg_advisory_unlock(%s, %s)", (SEND_LOCK_NAMESPACE, self.id))
 
+    @contextmanager
+    def _netvisor_request(self, require_enabled=True):
+        """``_netvisor_connection`` for a user's button: a Netvisor error becomes its
+        translated explanation in a UserError (never the keys, never the traceback)."""
+        try:
+            with self._netvisor_connection(require_enabled) as client:
+                yield client
+        except errors.NetvisorError as error:
+            raise UserError(self._netvisor_error_text(error)) from None
+
     def _netvisor_config_error(self):
         """The company's settings error in this environment's language (False: none)."""
         try:

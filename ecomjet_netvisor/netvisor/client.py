@@ -139,6 +139,13 @@ HEADER_FIELDS = ("sender", "customer_id", "partner_id", "organisation_id")
 KEY_FIELDS = ("customer_key", "partner_key")
 
 
+def carries_reference(description, reference):
+    """True when a voucher's description is ``reference`` or starts with it followed by a
+    space (``ODOO-X-1`` is not ``ODOO-X-12``)."""
+    description = description or ""
+    return description == reference or description.startswith(reference + " ")
+
+
 def check_base_url(base_url, ascii_only=False):
     """Raise ValueError (never echoing the value) unless ``base_url`` can be requested.
 
@@ -712,11 +719,7 @@ class NetvisorClient:
             raise ValueError("reference must be non-empty text")
         reference = reference.strip()
         found = self.get_ledger(start_date, end_date, voucher_status=voucher_status)
-        return [
-            v
-            for v in found
-            if v.description == reference or v.description.startswith(reference + " ")
-        ]
+        return [v for v in found if carries_reference(v.description, reference)]
 
     def get_account_balances(self, start_date, end_date, interval="month", account_keys=None):
         """GET accountbalance.nv: list[AccountBalance] for ``start_date``..``end_date``.

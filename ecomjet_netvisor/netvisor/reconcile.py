@@ -11,6 +11,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from . import vat
+
 MATCHES = "matches"
 MISSING = "missing"
 DIFFERENT = "different"
@@ -86,10 +88,7 @@ def reference_pattern(prefix):
     return re.compile(re.escape(prefix) + r"([0-9]+)(?:-[0-9]+)?(?:\s|$)")
 
 
-def percent(value):
-    """A VAT percent in one spelling (25.50 -> 25.5, 10.0 -> 10, never 1E+1)."""
-    number = Decimal(value).normalize()
-    return number.quantize(Decimal(1)) if number == number.to_integral() else number
+percent = vat.exact_percent
 
 
 def line_sums(lines):
@@ -99,7 +98,7 @@ def line_sums(lines):
     counts (the items as sorted (header, item) pairs)."""
     sums = defaultdict(Decimal)
     for line in lines:
-        if (getattr(line, "status", "") or "").lower() in ("invalidated", "deleted"):
+        if line.status.lower() in ("invalidated", "deleted"):
             continue
         dimensions = tuple(sorted(tuple(pair) for pair in line.dimensions))
         key = (line.account_number, line.vat_code, percent(line.vat_percent), dimensions)
@@ -170,9 +169,7 @@ def compare(expected, ledger, prefix, voucher_classes, gone_keys=()):
             if voucher not in valid_of[document_id]:
                 valid_of[document_id].append(voucher)
         elif (
-            match is None
-            and voucher.voucher_class in voucher_classes
-            and not getattr(voucher, "linked_source", "")
+            match is None and voucher.voucher_class in voucher_classes and not voucher.linked_source
         ):
             findings.append(
                 Finding(

@@ -73,6 +73,20 @@ SELF_ASSESSED = frozenset(
 )
 
 
+def exact_percent(value):
+    """A VAT percent in one spelling, the shortest exact Decimal (a tax's float 24.0 -> 24,
+    Netvisor's 25,50 -> 25.5, never 1E+1)."""
+    number = Decimal(str(round(value, 4))) if isinstance(value, float) else Decimal(value)
+    number = number.normalize()
+    return number.quantize(Decimal(1)) if number == number.to_integral() else number
+
+
+def sent_percent(code, percent):
+    """The percent a line is sent with: a code that takes 0 % only gets 0 %."""
+    known = VAT_CODES.get(code)
+    return Decimal(0) if known and known.percents == ZERO_ONLY else percent
+
+
 def is_known_code(code):
     """True when ``code`` is a Netvisor VAT code (exact, upper case as Netvisor spells it)."""
     return code in VAT_CODES

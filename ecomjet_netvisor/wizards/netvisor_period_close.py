@@ -467,28 +467,15 @@ class NetvisorPeriodClose(models.TransientModel):
         """Record an item created in Netvisor, committed on a connection of its own (a
         test's transaction is never committed: there, in it)."""
         if module.current_test:
-            self._record_dimension_item(self.env(su=True), header, item)
+            self.env["netvisor.dimension.item"].sudo()._netvisor_record_created(
+                self.company_id, header, item
+            )
             return
         with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
-            self._record_dimension_item(api.Environment(cr, SUPERUSER_ID, {}), header, item)
+            Item = api.Environment(cr, SUPERUSER_ID, {})["netvisor.dimension.item"]
+            Item._netvisor_record_created(self.company_id.with_env(Item.env), header, item)
             # its own cursor, not the request's: the item exists in Netvisor whatever follows
             cr.commit()  # pylint: disable=invalid-commit
-
-    def _record_dimension_item(self, env, header, item):
-        """The catalog says Netvisor has this item (it was just created there)."""
-        company = self.company_id.with_env(env)
-        Dimension, Item = env["netvisor.dimension"], env["netvisor.dimension.item"]
-        dimension = Dimension.search(
-            [("company_id", "=", company.id), ("name", "=", header)], limit=1
-        ) or Dimension.create({"company_id": company.id, "name": header})
-        existing = Item.search([("dimension_id", "=", dimension.id), ("name", "=", item)])
-        values = {"found": True, "is_hidden": False}
-        if existing:
-            existing.write(values)
-        else:
-            Item.create(
-                {**values, "company_id": company.id, "dimension_id": dimension.id, "name": item}
-            )
 
     def _check_netvisor_periods(self, info, failed):
         """Netvisor's own lock date and accounting periods."""
