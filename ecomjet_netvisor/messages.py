@@ -39,6 +39,16 @@ CATEGORY_TEXTS = {
     "REQUEST_NOT_UNIQUE": lambda env: env._("Netvisor says the data is already there."),
     "TRANSPORT": lambda env: env._("Netvisor could not be reached or answered unexpectedly."),
     "REFUSED": lambda env: env._("Netvisor refused the request."),
+    "INVALID_DATA_SIZE": lambda env: env._(
+        "Netvisor refused the voucher as too large, or a text in it as too long. If it "
+        "carries a document, lower the largest document size in Settings > Integrations > "
+        "Netvisor, or press Send without document on the voucher."
+    ),
+    # documents sent with vouchers (API.md §11.3)
+    "ATTACHMENT_UNREADABLE": lambda env: env._(
+        "The document could not be read from Odoo's file storage, so nothing was sent. "
+        "Attach the document again, or press Send without document on the voucher."
+    ),
 }
 #: The sender's own outcomes.
 TEXTS |= {

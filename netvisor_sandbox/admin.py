@@ -160,6 +160,9 @@ def _route(server, method, parts, params, data):
         case "GET", ["companies", org, "vouchers", key, "attachments"]:
             company = _company(store, org)
             return 200, {"attachments": _tamper(store.attachments, company.id, key)}
+        case "DELETE", ["companies", org, "vouchers", key, "attachments"]:
+            company = _company(store, org)
+            return 200, {"deleted": _tamper(store.delete_attachments, company.id, key)}
         case "POST", ["companies", org, "vouchers", key, "duplicate"]:
             company = _company(store, org)
             return 201, {"netvisor_key": _tamper(store.duplicate_voucher, company.id, key)}

@@ -18,7 +18,8 @@ class Settings:
     period_list_layout: str = PERIOD_LIST_LAYOUTS[0]
     vat_percents: frozenset = field(default_factory=lambda: DEFAULT_VAT_PERCENTS)
     accept_foreign_voucher_class: bool = False
-    max_body_bytes: int = 10 * 1024 * 1024
+    # room for a 10 MB document (the addon's default cap) as base64 in its voucher
+    max_body_bytes: int = 16 * 1024 * 1024
     # Whether deleted vouchers stay visible to accountingledger.nv (Status="deleted", with
     # voucherstatus 1/3 and key lookups). API.md §11.4 leaves it open; strict: never.
     deleted_in_ledger: bool = False

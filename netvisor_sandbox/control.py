@@ -79,6 +79,11 @@ def parse_args(argv=None):
     )
     attachments.add_argument("organisation_id")
     attachments.add_argument("key", help="the voucher's NetvisorKey")
+    remove = sub.add_parser(
+        "delete-attachments", help="remove a voucher's attachments as a person in Netvisor would"
+    )
+    remove.add_argument("organisation_id")
+    remove.add_argument("key", help="the voucher's NetvisorKey")
     reset = sub.add_parser("reset", help="delete a company's stored vouchers")
     reset.add_argument("organisation_id")
     delete = sub.add_parser("delete", help="delete one voucher as a person in Netvisor would")
@@ -214,6 +219,8 @@ def request_for(args):
         return "GET", vouchers, None
     if args.command == "attachments":
         return "GET", f"{vouchers}/{args.key}/attachments", None
+    if args.command == "delete-attachments":
+        return "DELETE", f"{vouchers}/{args.key}/attachments", None
     if args.command == "delete":
         body = None if args.days_ago is None else {"days_ago": args.days_ago}
         return "DELETE", f"{vouchers}/{args.key}", body

@@ -820,6 +820,20 @@ class Store:
             ).fetchall()
             return [dict(row) for row in rows]
 
+    def delete_attachments(self, company_id: int, key) -> int:
+        """Remove the attachments of the company's voucher `key`, as a person can in
+        Netvisor (tampering); how many were removed."""
+        with self._write() as db:
+            voucher = self._own_voucher(company_id, key)
+            removed = db.execute(
+                "DELETE FROM voucher_attachments WHERE voucher_key=?", (voucher["netvisor_key"],)
+            ).rowcount
+            db.execute(
+                "UPDATE vouchers SET attachment_count = 0, modified_at = ? WHERE netvisor_key = ?",
+                (_now(), voucher["netvisor_key"]),
+            )
+            return removed
+
     def invalidate_vouchers(self, keys: list[int], comment: str | None) -> None:
         now = _now()
         with self._write() as db:

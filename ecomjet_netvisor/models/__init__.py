@@ -1,6 +1,7 @@
 from . import (
     account_chart_template,
     account_move,
+    account_move_document,
     account_move_line,
     account_tax,
     netvisor_account_map,
@@ -10,6 +11,7 @@ from . import (
     netvisor_period_compare,
     netvisor_period_report,
     netvisor_voucher,
+    netvisor_voucher_document,
     netvisor_voucher_type,
     res_company,
     res_config_settings,

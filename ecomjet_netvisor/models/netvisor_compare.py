@@ -23,7 +23,10 @@ OUTCOMES = [
     (reconcile.KEY_CHANGED, "Under another key in Netvisor"),
     (reconcile.UNEXPECTED, "In Netvisor, not sent in Odoo"),
     (reconcile.FOREIGN, "In Netvisor, not from Odoo"),
+    # Odoo's own check of the documents sent with vouchers (API.md §11.3)
+    ("document_missing", "Document missing in Netvisor"),
 ]
+DOCUMENT_MISSING = "document_missing"
 
 
 class NetvisorCompareLine(models.Model):
@@ -79,8 +82,9 @@ class NetvisorCompareLine(models.Model):
         return True
 
     def action_resend_different(self):
-        """Different in Netvisor: Netvisor's voucher is invalidated, Odoo's content sent."""
-        line = self._netvisor_fixable((reconcile.DIFFERENT,))
+        """Different in Netvisor, or its document missing there: Netvisor's voucher is
+        invalidated, Odoo's content sent (with its document)."""
+        line = self._netvisor_fixable((reconcile.DIFFERENT, DOCUMENT_MISSING))
         voucher = line.voucher_id
         if not voucher._netvisor_mark_different(line.netvisor_key):
             raise UserError(line._netvisor_changed_text())

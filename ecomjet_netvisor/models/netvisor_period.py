@@ -14,6 +14,7 @@ from .. import messages
 from ..kinds import KINDS
 from ..netvisor.client import CONNECT_TIMEOUT
 from .netvisor_voucher import CONTINUE, MAY_BE_IN_NETVISOR, TO_SEND, Step, _commit
+from .netvisor_voucher_document import DOCUMENT_PROBLEMS
 from .res_company import CLIENT_RETRIES, SEND_LOCK_NAMESPACE
 
 _logger = logging.getLogger(__name__)
@@ -496,6 +497,7 @@ class NetvisorPeriod(models.Model):
                 details += f" (+{len(problems) - FAILURES_SHOWN})"
             if problems:
                 lines += [messages.text(env, messages.SENDING_FAILED), details]
+                lines += period._netvisor_failure_advice(problems[:FAILURES_SHOWN])
             period.message_post(body=Markup("<br/>").join(lines))
             user = period.closed_by_id
             if not problems:
@@ -507,6 +509,19 @@ class NetvisorPeriod(models.Model):
                     summary=messages.text(env, messages.SENDING_FAILED),
                     note=details,
                 )
+
+    def _netvisor_failure_advice(self, problems):
+        """What the failures mean and what to do, once per kind: a voucher stopped by its
+        document has its own text (naming the document and its size), the rest the
+        explanation of their category."""
+        advice = []
+        for voucher in problems:
+            category = voucher.error_category
+            if category in DOCUMENT_PROBLEMS and voucher.error_message:
+                advice.append(voucher.error_message.splitlines()[0])
+            elif category in messages.CATEGORY_TEXTS:
+                advice.append(messages.category_text(self.env, category))
+        return list(dict.fromkeys(advice))
 
     def _netvisor_in_lang(self):
         """This period in the language of whoever closed it (else the company's): the cron

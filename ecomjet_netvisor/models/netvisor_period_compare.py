@@ -17,6 +17,7 @@ from odoo.tools import SQL
 from ..kinds import KINDS
 from ..netvisor import errors, reconcile
 from ..netvisor.client import MAX_LEDGER_KEYS
+from .netvisor_compare import DOCUMENT_MISSING
 from .netvisor_voucher import _commit
 
 _logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class NetvisorPeriod(models.Model):
         try:
             with company._netvisor_connection() as client:
                 ledger, gone, balances, numbers = self._netvisor_read_back(client, expected)
+                documents = self._netvisor_read_documents(client, ledger)
         except errors.NetvisorError as error:
             text = company._netvisor_error_text(error)
             self._netvisor_store_comparison("failed", text, None, {}, post)
@@ -128,13 +130,64 @@ class NetvisorPeriod(models.Model):
         for key, amount in netvisor_moves.items():
             if numbers.get(key):
                 movements[numbers[key]] = movements.get(numbers[key], Decimal(0)) + amount
+        missing = [voucher for voucher, found in documents.items() if not found]
+        summary = self._netvisor_compare_text(result, waiting, broken)
+        if missing:
+            label = self.env._("Documents missing in Netvisor: %s", len(missing))
+            summary = f"{summary}\n{label}"
         self._netvisor_store_comparison(
-            "matches" if result.matches else "differs",
-            self._netvisor_compare_text(result, waiting, broken),
+            "matches" if result.matches and not missing else "differs",
+            summary,
             result,
             movements,
             post,
         )
+        self._netvisor_store_documents(documents)
+
+    def _netvisor_read_documents(self, client, ledger):
+        """{voucher: whether its document is among its attachments in Netvisor} for the
+        sent vouchers that carried one not yet seen there (once seen, a document is not
+        read again: one request per voucher, API.md §11.3). Only vouchers Netvisor holds
+        as valid are asked for; the rest the ledger comparison already names."""
+        valid = {v.netvisor_key for v in ledger if not v.is_invalidated}
+        vouchers = self.env["netvisor.voucher"].search(
+            [
+                ("period_id", "=", self.id),
+                ("state", "=", "sent"),
+                ("document_state", "in", ("attached", "not_arrived")),
+                ("netvisor_key", "in", list(valid)),
+            ]
+        )
+        found = {}
+        for voucher in vouchers:
+            held = client.get_voucher_attachments(voucher.netvisor_key)
+            found[voucher] = any(voucher._netvisor_is_its_document(info) for info in held)
+        return found
+
+    def _netvisor_store_documents(self, documents):
+        """Record on each voucher whether its document arrived; list the missing ones."""
+        rows = []
+        for voucher, found in documents.items():
+            voucher._netvisor_write({"document_state": "arrived" if found else "not_arrived"})
+            if found:
+                continue
+            rows.append(
+                {
+                    "period_id": self.id,
+                    "outcome": DOCUMENT_MISSING,
+                    "voucher_id": voucher.id,
+                    "netvisor_key": voucher.netvisor_key,
+                    "odoo_key": voucher.netvisor_key,
+                    "details": self.env._(
+                        "%(name)s (%(size)s bytes) is not among the voucher's attachments in "
+                        "Netvisor.",
+                        name=voucher.document_name,
+                        size=voucher.document_size,
+                    ),
+                }
+            )
+        if rows:
+            self.env["netvisor.compare.line"].sudo().create(rows)
 
     def _netvisor_expected(self):
         """({document id: Expected} of the period's documents, built from the documents as

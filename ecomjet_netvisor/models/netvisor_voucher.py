@@ -287,15 +287,18 @@ class NetvisorVoucher(models.Model):
             self.env.add_to_compute(Move._fields[name], moves)
         self.period_id._netvisor_refresh_counts()
 
-    def _netvisor_mark_sending(self, xml, transaction_id, voucher_date, version):
+    def _netvisor_mark_sending(self, xml, transaction_id, voucher_date, version, document=None):
         """Durable before the POST: what is sent, when, with which date and transaction.
 
         Only when the voucher is still as the batch built it (``version``: its content
         version then, and still to send): a document changed since, or a voucher
         cancelled meanwhile, is not sent; False then, and the next batch builds it again.
-        A change committing after this commits waits for it, then meets *Sending*."""
+        A change committing after this commits waits for it, then meets *Sending*.
+        ``xml``: the body as stored (a document's base64 replaced by a placeholder);
+        ``document``: the voucher's document values (what it carries)."""
         return self._netvisor_write(
             {
+                **(document or {}),
                 "state": "sending",
                 "transaction_id": transaction_id,
                 "attempts": SQL("attempts + 1"),
@@ -374,13 +377,14 @@ class NetvisorVoucher(models.Model):
 
     # ------------------------------------------------------------------ one voucher
 
-    def _netvisor_send(self, client, data, blocked, state, version=0):
+    def _netvisor_send(self, client, data, blocked, state, version=0, documents=None):
         """Bring this voucher one step nearer to Netvisor, exactly once; return a Step.
 
         ``data``: the connector Voucher built from the document; ``blocked``: why it cannot
         be built (e.g. an account lost its mapping), or None; ``state`` and ``version``:
         its state and content version as the batch read them (the sender holds the
-        company's lock; a user's change of the document shows in the version).
+        company's lock; a user's change of the document shows in the version);
+        ``documents``: the batch's DocumentSource (the documents vouchers carry).
         """
         self.ensure_one()
         if state in ("sending", "uncertain"):
@@ -391,7 +395,7 @@ class NetvisorVoucher(models.Model):
             if step is not None:
                 return step
         correcting = state == "to_correct"
-        xml = None
+        body, document = None, None
         if not (correcting and self.move_id.state == "cancel"):
             # the new content first: a correction Netvisor would refuse must not cost the
             # old voucher (it stays valid until the new content can be sent)
@@ -399,21 +403,39 @@ class NetvisorVoucher(models.Model):
             if blocked:
                 failed("MAPPING", blocked)
                 return CONTINUE
+            data, document, problem = self._netvisor_attach_document(
+                data, documents or self._netvisor_document_source(self.env, self)
+            )
+            if problem:
+                failed(*problem)
+                return CONTINUE
+            cap = self.company_id._netvisor_document_cap() if data.attachments else None
             try:
-                xml = vouchers.build_voucher_xml(data)  # built once: stored and sent
+                # built once: stored (documents as placeholders) and sent (streamed)
+                body = vouchers.build_voucher_body(data, cap)
+            except errors.AttachmentTooLarge as error:
+                failed(error.category, self._netvisor_too_large_text(data, error))
+                return CONTINUE
             except errors.VoucherValidationError as error:
                 failed(error.category, self.company_id._netvisor_error_text(error))
                 return CONTINUE
+            if body.digests:
+                document["document_sha256"] = body.digests[0].sha256
         if correcting:
             step = self._netvisor_replace(client)
             if step is not None:
                 return step
         transaction_id = uuid.uuid4().hex
-        if not self._netvisor_mark_sending(xml, transaction_id, data.date, version):
+        if not self._netvisor_mark_sending(
+            body.stored, transaction_id, data.date, version, document
+        ):
             return CONTINUE  # changed since the batch was built: built again, not sent
         _commit(self.env)
         try:
-            key = client.import_voucher(xml, transaction_id=transaction_id)
+            # without documents the stored bytes are the body itself
+            key = client.import_voucher(
+                body if body.digests else body.stored, transaction_id=transaction_id
+            )
         except errors.NetvisorError as error:
             return self._netvisor_post_failed(error)
         self._netvisor_mark_sent(key)
@@ -620,6 +642,7 @@ class NetvisorVoucher(models.Model):
         for problem in problems:
             problems_of.setdefault(problem[2], []).append(problem)
         envs = {period.id: period._netvisor_in_lang().env for period in self.period_id}
+        documents = self._netvisor_document_source(self.env, self)
         self.env.invalidate_all()  # a small cache is cleared faster at every commit
         Move = self.env["account.move"]
         done = []
@@ -632,7 +655,7 @@ class NetvisorVoucher(models.Model):
             if name in problems_of:
                 texts = Move.with_env(voucher.env)._netvisor_problem_texts(problems_of[name])
                 blocked = texts.get(name)
-            step = voucher._netvisor_send(client, data[move_id], blocked, state, version)
+            step = voucher._netvisor_send(client, data[move_id], blocked, state, version, documents)
             done.append(voucher_id)
             if step != CONTINUE:
                 return self.browse(done), step

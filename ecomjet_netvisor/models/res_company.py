@@ -38,6 +38,11 @@ SEND_LOCK_NAMESPACE = 0x4E560001
 #: Retries inside the client of a request that surely stored nothing (the sender's
 #: time budget counts them).
 CLIENT_RETRIES = 1
+#: The default and the largest cap on a voucher's document, in MB (10**6 bytes): Netvisor
+#: documents no import limit, keeps up to 200 MB per voucher, and bills every attachment
+#: (API.md §11.3).
+DEFAULT_DOCUMENT_MAX_MB = 10
+LARGEST_DOCUMENT_MAX_MB = 200
 
 
 class ResCompany(models.Model):
@@ -83,6 +88,23 @@ class ResCompany(models.Model):
         "Compare with Netvisor every night",
         help="Each night Odoo compares the closed periods of the last year with what "
         "Netvisor holds, and flags a period that differs.",
+    )
+    netvisor_send_sale_documents = fields.Boolean(
+        "Send invoice PDFs with the vouchers",
+        help="Each sales voucher carries the invoice's PDF (Odoo's own, made when the "
+        "invoice has none yet). Netvisor charges a fee for every attachment it imports.",
+    )
+    netvisor_send_purchase_documents = fields.Boolean(
+        "Send bill images with the vouchers",
+        help="Each purchase voucher carries the bill's main attachment (the scan or the "
+        "e-invoice image); a bill without one is sent without. Netvisor charges a fee for "
+        "every attachment it imports.",
+    )
+    netvisor_document_max_mb = fields.Integer(
+        "Largest document (MB)",
+        default=DEFAULT_DOCUMENT_MAX_MB,
+        help="A voucher whose document is larger is not sent: it waits, with the reason, "
+        "until the limit is raised or it is sent without its document.",
     )
     netvisor_send_after = fields.Datetime(
         "Netvisor sending paused until",
@@ -150,6 +172,30 @@ class ResCompany(models.Model):
                     )
             if problems:
                 raise ValidationError("\n".join(problems))
+
+    @api.constrains("netvisor_document_max_mb")
+    def _check_netvisor_document_max_mb(self):
+        for company in self:
+            if not 1 <= company.netvisor_document_max_mb <= LARGEST_DOCUMENT_MAX_MB:
+                raise ValidationError(
+                    self.env._(
+                        "The largest document sent with a Netvisor voucher must be between "
+                        "1 and %s MB.",
+                        LARGEST_DOCUMENT_MAX_MB,
+                    )
+                )
+
+    def _netvisor_sends_documents(self, kind):
+        """Whether this company's vouchers of ``kind`` ('sale' or 'purchase') carry their
+        document (its root company's choice: a branch books in the root's organisation)."""
+        root = self.sudo().root_id
+        if kind == "sale":
+            return root.netvisor_send_sale_documents
+        return root.netvisor_send_purchase_documents
+
+    def _netvisor_document_cap(self):
+        """The root company's cap on a voucher's document, in bytes."""
+        return self.sudo().root_id.netvisor_document_max_mb * 1_000_000
 
     def write(self, vals):
         # a neutralized copy sends again only once someone has entered an API key in it

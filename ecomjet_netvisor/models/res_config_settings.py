@@ -60,6 +60,15 @@ class ResConfigSettings(models.TransientModel):
     netvisor_create_dimension_items = fields.Boolean(
         related="company_id.netvisor_create_dimension_items", readonly=False
     )
+    netvisor_send_sale_documents = fields.Boolean(
+        related="company_id.netvisor_send_sale_documents", readonly=False
+    )
+    netvisor_send_purchase_documents = fields.Boolean(
+        related="company_id.netvisor_send_purchase_documents", readonly=False
+    )
+    netvisor_document_max_mb = fields.Integer(
+        related="company_id.netvisor_document_max_mb", readonly=False
+    )
     netvisor_mac_algorithm = fields.Selection(
         related="company_id.netvisor_mac_algorithm", readonly=False, groups="base.group_system"
     )

@@ -161,6 +161,27 @@ def _is_size(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+def is_mimetype(value):
+    """Whether ``value`` is a MIME type Netvisor's ``mimetype`` can carry (type/subtype)."""
+    return isinstance(value, str) and bool(_MIMETYPE.fullmatch(value))
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\\ufffe\uffff]")
+
+
+def attachment_filename(name):
+    """``name`` made a file name Netvisor takes: path separators and control characters
+    replaced, at most 255 characters with a short extension kept ("document" if empty)."""
+    name = _UNSAFE_NAME.sub("_", (name or "").strip()) or "document"
+    if len(name) > MAX_FILENAME:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) < 10:
+            name = f"{stem[: MAX_FILENAME - len(extension) - 1]}.{extension}"
+        else:
+            name = name[:MAX_FILENAME]
+    return name
+
+
 def _attachment_problems(index, attachment, problems):
     if not isinstance(attachment, VoucherAttachment):
         problems.append(f"attachment {index} must be a VoucherAttachment, got {attachment!r}")
@@ -178,7 +199,7 @@ def _attachment_problems(index, attachment, problems):
     else:
         label = f"attachment {index} ({name})"
     mimetype = attachment.mimetype
-    if not isinstance(mimetype, str) or not _MIMETYPE.fullmatch(mimetype):
+    if not is_mimetype(mimetype):
         problems.append(f"{label}: MIME type must look like type/subtype, got {mimetype!r}")
     if not _is_size(attachment.size):
         problems.append(f"{label}: size must be a number of bytes, got {attachment.size!r}")

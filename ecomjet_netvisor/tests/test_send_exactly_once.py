@@ -165,14 +165,14 @@ class TestSendExactlyOnce(NetvisorCommon):
         self.sale("2025-01-03")
         period = self.close("sale", "2025-01-01", "2025-01-31")
         built = []
-        build = netvisor_vouchers.build_voucher_xml
+        build = netvisor_vouchers.build_voucher_body
 
-        def counting_build(voucher):
-            built.append(build(voucher))
+        def counting_build(voucher, max_attachment_bytes=None):
+            built.append(build(voucher, max_attachment_bytes))
             return built[-1]
 
-        with patch.object(netvisor_vouchers, "build_voucher_xml", counting_build):
+        with patch.object(netvisor_vouchers, "build_voucher_body", counting_build):
             self.send()
         self.assertEqual(period.voucher_ids.state, "sent")
         self.assertEqual(len(built), 1)
-        self.assertEqual(period.voucher_ids.request_xml, built[0].decode("utf-8"))
+        self.assertEqual(period.voucher_ids.request_xml, built[0].stored.decode("utf-8"))

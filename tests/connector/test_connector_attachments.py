@@ -23,7 +23,13 @@ from ecomjet_netvisor.netvisor import (
     validate_voucher,
 )
 from ecomjet_netvisor.netvisor.responses import read_envelope
-from ecomjet_netvisor.netvisor.vouchers import READ_CHUNK, request_lines, voucher_problems
+from ecomjet_netvisor.netvisor.vouchers import (
+    READ_CHUNK,
+    attachment_filename,
+    is_mimetype,
+    request_lines,
+    voucher_problems,
+)
 from tests.connector.netvisor_test_support import (
     BASE_URL,
     INSERTED,
@@ -539,3 +545,42 @@ def test_broken_attachments_answer_is_bad_response(client, http, answer):
 def test_voucher_key_must_be_digits(client):
     with pytest.raises(ValueError, match="netvisor_key"):
         client.get_voucher_attachments("12a")
+
+
+# ---------------------------------------------------------------- names and types from Odoo
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("lasku 17.pdf", "lasku 17.pdf"),
+        ("Toimittaja/lasku\\17.pdf", "Toimittaja_lasku_17.pdf"),
+        ("rivi\nvaihto\t.pdf", "rivi_vaihto_.pdf"),
+        ("  ", "document"),
+        (None, "document"),
+    ],
+)
+def test_attachment_filename_is_one_that_netvisor_takes(name, expected):
+    assert attachment_filename(name) == expected
+
+
+def test_long_attachment_filename_keeps_its_extension():
+    name = attachment_filename("x" * 300 + ".pdf")
+    assert len(name) == 255
+    assert name.endswith("x.pdf")
+    assert len(attachment_filename("y" * 300)) == 255
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("application/pdf", True),
+        ("image/png", True),
+        ("text/plain; charset=utf-8", False),
+        ("pdf", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_mimetype(value, ok):
+    assert is_mimetype(value) is ok

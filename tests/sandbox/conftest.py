@@ -91,7 +91,7 @@ def clean_state(sandbox):
         "period_list_layout": "sibling",
         "vat_percents": ["0", "10", "13.5", "14", "24", "25.5"],
         "accept_foreign_voucher_class": False,
-        "max_body_bytes": 10 * 1024 * 1024,
+        "max_body_bytes": 16 * 1024 * 1024,
     }
     assert sandbox.admin("PATCH", "settings", defaults).status_code == 200
     assert sandbox.admin("DELETE", "faults").status_code == 200

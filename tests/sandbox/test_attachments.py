@@ -205,6 +205,24 @@ def test_duplicate_copies_the_attachments(sandbox, nv):
     )
 
 
+def test_removing_attachments_empties_the_read_back_and_the_count(sandbox, nv, clean_b):
+    key = nv.import_voucher(two_attachments())
+    other = nv.import_voucher(two_attachments(), company=B)
+    assert sandbox.admin("DELETE", f"{VOUCHERS}/{other}/attachments").status_code == 404
+    done = run_control(sandbox, "delete-attachments", ORG, key)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"deleted": 2}
+    reply = nv.get("getvoucherattachments.nv", f"netvisorkey={key}")
+    assert reply.status == "OK", reply.error
+    assert reply.findall("Attachments/Attachment") == []
+    counts = {str(v["netvisor_key"]): v["attachment_count"] for v in stored(sandbox)}
+    assert counts[key] == 0
+    b_listing = _ok(
+        sandbox.admin("GET", f"companies/{B.organisation_id}/vouchers/{other}/attachments")
+    )
+    assert len(b_listing["attachments"]) == 2
+
+
 # ---------------------------------------------------------------- getvoucherattachments.nv
 
 
