@@ -96,6 +96,13 @@ class TestDocumentsWithVouchers(NetvisorCommon, HttpCase):
             self.assertIn(placeholder, voucher.request_xml)
             self.assertLess(len(voucher.request_xml), 3000)
 
+    def test_wizard_says_nothing_of_documents_when_they_are_off(self):
+        self.sale("2025-03-05")
+        self.assertFalse(self.close_wizard("sale", *MARCH).document_notice)
+        self.env.company.netvisor_send_sale_documents = True
+        notice = self.close_wizard("sale", *MARCH).document_notice
+        self.assertIn("Documents sent with the vouchers: 1.", notice)
+
     def test_documents_are_off_by_default(self):
         company = self.env.company
         self.assertFalse(company.netvisor_send_sale_documents)
@@ -171,6 +178,14 @@ class TestDocumentsWithVouchers(NetvisorCommon, HttpCase):
         big = pdf_bytes(12_000_000, "big")
         large, _doc = self.scanned_bill("2025-04-02", big, name="iso skannaus.pdf")
         small, _doc = self.scanned_bill("2025-04-03", pdf_bytes(10_000, "small"))
+        bare = self.bill("2025-04-04")
+        # the wizard says it all before Confirm: the count, the bill without, the large one
+        notice = self.close_wizard("purchase", *APRIL).document_notice
+        self.assertIn("Documents sent with the vouchers: 2.", notice)
+        self.assertIn(f"no attachment and are sent without one: {bare.name}", notice)
+        self.assertIn("larger than 10 MB: their vouchers wait", notice)
+        self.assertIn(large.name, notice)
+        self.assertNotIn(small.name, notice)
         period = self.close("purchase", *APRIL)
         self.send()
 
@@ -183,7 +198,7 @@ class TestDocumentsWithVouchers(NetvisorCommon, HttpCase):
         self.assertTrue(stopped.can_send_without_document)
         self.assertFalse(stopped.request_xml, "it never left: nothing was marked as sent")
         self.assertEqual(by_move[small].state, "sent")
-        self.assertEqual(len(self.ledger()), 1)
+        self.assertEqual(len(self.ledger()), 2)
         self.assertEqual(period.state, "partial")
         report = period.message_ids[0].body
         self.assertIn(MSG_SENDING, report)
@@ -197,7 +212,7 @@ class TestDocumentsWithVouchers(NetvisorCommon, HttpCase):
         self.assertEqual(stopped.state, "sent")
         [held] = self.held(stopped)
         self.assertEqual((held["size"], held["sha256"]), (len(big), sha(big)))
-        self.assertEqual(len(self.ledger()), 2)
+        self.assertEqual(len(self.ledger()), 3)
         self.assertEqual(period.state, "sent")
         # a voucher row keeps the placeholder, never the 16 MB of base64
         self.assertLess(len(stopped.request_xml), 3000)

@@ -47,6 +47,7 @@ class NetvisorPeriodClose(models.TransientModel):
     warning_message = fields.Text(compute="_compute_checks")
     lock_notice = fields.Text(compute="_compute_checks")
     dimension_notice = fields.Text("Dimension items to create", compute="_compute_checks")
+    document_notice = fields.Text("Documents sent with the vouchers", compute="_compute_checks")
 
     @api.model
     def _default_kind(self):
@@ -127,6 +128,7 @@ class NetvisorPeriodClose(models.TransientModel):
             wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
             wizard.dimension_notice = ready and wizard._dimension_notice(built)
+            wizard.document_notice = ready and wizard._document_notice(built)
 
     # ------------------------------------------------------------------ checks
 
@@ -432,6 +434,43 @@ class NetvisorPeriodClose(models.TransientModel):
             "Confirm creates these dimension items in Netvisor before sending: %s",
             _names(missing),
         )
+
+    def _document_notice(self, built):
+        """What travels with the vouchers when the company sends documents: how many
+        (Netvisor charges for each), the bills that have none, and the documents over the
+        cap, whose vouchers will wait (Odoo's invoice PDFs missing yet are made when sent)."""
+        company = self.company_id
+        if not company._netvisor_sends_documents(self.kind):
+            return False
+        moves = self.env["account.move"].browse(list(built)).sudo()
+        documents = {move: move._netvisor_document() for move in moves}
+        cap = company._netvisor_document_cap()
+        sent = [move for move, document in documents.items() if document]
+        lines = [
+            self.env._(
+                "Documents sent with the vouchers: %s. Netvisor charges a fee for each "
+                "attachment.",
+                len(sent) if self.kind == "purchase" else len(moves),
+            )
+        ]
+        if self.kind == "purchase" and len(sent) < len(moves):
+            lines.append(
+                self.env._(
+                    "These bills have no attachment and are sent without one: %s",
+                    _names(move.name for move in moves if not documents[move]),
+                )
+            )
+        large = [move.name for move in sent if documents[move].file_size > cap]
+        if large:
+            lines.append(
+                self.env._(
+                    "These documents are larger than %(cap)s MB: their vouchers wait until "
+                    "the limit is raised or they are sent without their document: %(names)s",
+                    cap=company.sudo().root_id.netvisor_document_max_mb,
+                    names=_names(large),
+                )
+            )
+        return "\n".join(lines)
 
     def _create_dimension_items(self, built):
         """Create in Netvisor the items the vouchers carry that it lacks (the company asked
