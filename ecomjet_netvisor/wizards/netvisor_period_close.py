@@ -448,8 +448,7 @@ class NetvisorPeriodClose(models.TransientModel):
         sent = [move for move, document in documents.items() if document]
         lines = [
             self.env._(
-                "Documents sent with the vouchers: %s. Netvisor charges a fee for each "
-                "attachment.",
+                "Documents sent with the vouchers: %s. Netvisor charges a fee for each attachment.",
                 len(sent) if self.kind == "purchase" else len(moves),
             )
         ]
