@@ -70,11 +70,12 @@ class NetvisorPeriod(models.Model):
     closed_on = fields.Datetime(readonly=True)
     voucher_ids = fields.One2many("netvisor.voucher", "period_id", string="Vouchers")
     state = fields.Selection(
+        # a failure before Sent in the status bar: never a step after it
         [
             ("sending", "Sending"),
-            ("sent", "Sent"),
-            ("partial", "Partially sent"),
             ("failed", "Failed"),
+            ("partial", "Partially sent"),
+            ("sent", "Sent"),
             ("empty", "No documents"),
         ],
         compute="_compute_counts",

@@ -22,20 +22,55 @@ from ..netvisor import errors, vouchers
 
 _logger = logging.getLogger(__name__)
 
+# In the order a status bar shows them: what waits or went wrong before Sent, so that a
+# failure never looks like a step after it.
 VOUCHER_STATES = [
     ("pending", "Pending"),
     ("sending", "Sending"),
-    ("sent", "Sent"),
-    # a 0 € document: Netvisor takes no voucher without lines, so there is nothing to send
-    ("skipped", "Nothing to send"),
     ("failed", "Failed"),
     ("uncertain", "Uncertain"),
     ("to_check", "To check"),
     # in Netvisor, but its document was changed in Odoo since: the old voucher is
     # invalidated in Netvisor, then the new content is sent (never both valid)
     ("to_correct", "To correct"),
+    ("sent", "Sent"),
+    # a 0 € document: Netvisor takes no voucher without lines, so there is nothing to send
+    ("skipped", "Nothing to send"),
     ("cancelled", "Cancelled"),
 ]
+#: What each state means and what happens next, for the accountant (the voucher's form).
+STATE_HELP = {
+    "pending": lambda env: env._(
+        "Waiting to be sent: Odoo sends it in the background, in the order of the period."
+    ),
+    "sending": lambda env: env._(
+        "Being sent now. Should Netvisor's answer be lost, Odoo looks the voucher up in "
+        "Netvisor before it is ever sent again."
+    ),
+    "failed": lambda env: env._(
+        "Not in Netvisor: it was refused or stopped, for the reason below. Fix what it "
+        "says, then press Resend on the period."
+    ),
+    "uncertain": lambda env: env._(
+        "Uncertain: Netvisor may have received it. Odoo looks it up in Netvisor before "
+        "any resend, so it is never booked twice."
+    ),
+    "to_check": lambda env: env._(
+        "Odoo could not settle whether Netvisor holds it once. Check in Netvisor as the "
+        "reason below says, then press Resend on the period."
+    ),
+    "to_correct": lambda env: env._(
+        "The document changed after it reached Netvisor: Odoo invalidates the old voucher "
+        "there and sends the new content (Netvisor never holds both)."
+    ),
+    "sent": lambda env: env._("In Netvisor, under the key shown. Nothing more to do."),
+    "skipped": lambda env: env._(
+        "Nothing to send: the document's total is zero, and Netvisor takes no empty voucher."
+    ),
+    "cancelled": lambda env: env._(
+        "No longer sent: the document was cancelled, or its period reopened."
+    ),
+}
 #: States of a voucher that is, or may be, in Netvisor: never deleted, never sent blind.
 MAY_BE_IN_NETVISOR = ("sending", "sent", "uncertain", "to_check", "to_correct")
 #: States the sender works on without anybody asking.
@@ -130,6 +165,7 @@ class NetvisorVoucher(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(currency_field="currency_id")
+    state_help = fields.Char("What it means", compute="_compute_state_help")
     request_lines_html = fields.Html(
         "Lines sent", compute="_compute_request_lines_html", sanitize=False, readonly=True
     )
@@ -138,6 +174,13 @@ class NetvisorVoucher(models.Model):
         "(move_id) WHERE state != 'cancelled'",
         "A journal entry belongs to at most one Netvisor voucher.",
     )
+
+    @api.depends("state")
+    @api.depends_context("lang")
+    def _compute_state_help(self):
+        for voucher in self:
+            explain = STATE_HELP.get(voucher.state)
+            voucher.state_help = explain(self.env) if explain else False
 
     def _compute_request_lines_html(self):
         """The lines of the request last sent, as a table an accountant reads (the XML
@@ -583,7 +626,12 @@ class NetvisorVoucher(models.Model):
         valid = [v.netvisor_key for v in found if not v.is_invalidated]
         invalidated = [v.netvisor_key for v in found if v.is_invalidated]
         if len(valid) == 1:
-            self._netvisor_mark_sent(valid[0], messages.text(self.env, "FOUND", valid[0]))
+            found = messages.text(self.env, "FOUND", valid[0])
+            self._netvisor_mark_sent(valid[0], found)
+            # where the accountant looks: it was not booked twice
+            text = f"{self.move_id.name}: {found}"
+            self.period_id.message_post(body=text)
+            self.move_id.message_post(body=found)
             return CONTINUE
         if valid:
             self._netvisor_mark_to_check(

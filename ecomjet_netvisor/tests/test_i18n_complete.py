@@ -57,6 +57,18 @@ class TestI18nComplete(TransactionCase):
                     sorted(PLACEHOLDER.findall(entry.msgstr)),
                 )
 
+    def test_no_english_source_is_its_own_finnish(self):
+        """A term copied over untranslated reads as English in Finnish: only names (Odoo,
+        Netvisor, XML, ...), numbers, URLs and code expressions may stay as they are."""
+        names = {"Odoo", "Netvisor", "XML", "HMAC", "SHA", "ID", "http"}
+        for entry in self.po:
+            if entry.msgstr.strip() != entry.msgid.strip() or entry.msgid.startswith("'"):
+                continue
+            prose = re.sub(r"%\([a-z_]+\)s|<[^>]+>", " ", entry.msgid)
+            words = set(re.findall(r"[A-Za-z]{2,}", prose)) - names
+            with self.subTest(msgid=entry.msgid):
+                self.assertFalse(words, "English used as the Finnish translation")
+
     def test_design_messages_are_ecom_jet_finnish_verbatim(self):
         for english, finnish in DESIGN_MESSAGES.items():
             with self.subTest(english=english):

@@ -32,6 +32,7 @@ class TestResendAfterFailure(NetvisorCommon):
         self.send()
 
         self.assertEqual(period.state, "sent")
+        self.assertFalse(period.activity_ids, "the failure to-do is done once all is sent")
         self.assertEqual(sorted(period.voucher_ids.mapped("attempts")), [1, 2, 2])
         self.assertEqual(sent_before.attempts, 1, "what was sent is not touched")
         ledger = self.ledger()

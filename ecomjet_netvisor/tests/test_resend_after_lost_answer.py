@@ -24,6 +24,11 @@ class TestResendAfterLostAnswer(NetvisorCommon):
         self.assertEqual(uncertain.state, "sent")
         self.assertEqual(uncertain.attempts, 1, "found, not sent again")
         self.assertIn("not sent again", uncertain.error_message)
+        # the period and the document say so where the accountant reads
+        found = f"Found in Netvisor (key {uncertain.netvisor_key})"
+        [said] = period.message_ids.filtered(lambda m: found in (m.body or ""))
+        self.assertIn(uncertain.move_id.name, said.body)
+        self.assertTrue(uncertain.move_id.message_ids.filtered(lambda m: found in (m.body or "")))
         self.send()
         ledger = self.ledger()
         self.assertEqual(len(ledger), 2, "exactly one voucher per document")
