@@ -6,6 +6,8 @@ whoever reads them (the user who closed the period, not the cron user); callers 
 spell these sentences again.
 """
 
+from odoo.tools.misc import format_date, format_datetime
+
 #: Ecom Jet's three errors (DESIGN.md §2), word for word.
 OUTSIDE_PERIOD = "outside_period"
 ACCOUNT_NOT_FOUND = "account_not_found"
@@ -94,7 +96,7 @@ TEXTS |= {
     ),
     "RETRY_LATER": lambda env, when: env._("Odoo tries again from %s on.", when),
     "REPORT": lambda env, sent, total: env._(
-        "Netvisor: %(sent)s of %(total)s vouchers sent.", sent=sent, total=total
+        "Netvisor: vouchers sent %(sent)s of %(total)s.", sent=sent, total=total
     ),
     "RESEND": lambda env, user: env._("Resend requested by %s.", user),
     "NOTHING_TO_RESEND": lambda env: env._(
@@ -130,3 +132,13 @@ def category_text(env, category, transport=False):
     if category in CATEGORY_TEXTS:
         return CATEGORY_TEXTS[category](env)
     return CATEGORY_TEXTS["TRANSPORT" if transport else "REFUSED"](env)
+
+
+def date_text(env, value):
+    """A date as the reader's language writes it, with the year (31.1.2026, Jan 31, 2026)."""
+    return format_date(env, value, date_format="medium") if value else ""
+
+
+def moment_text(env, value):
+    """A UTC moment in the reader's time zone and language, date included."""
+    return format_datetime(env, value, tz=env.context.get("tz") or False) if value else ""

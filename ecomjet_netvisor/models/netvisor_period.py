@@ -59,7 +59,7 @@ class NetvisorPeriod(models.Model):
     _order = "date_from desc, kind, id desc"
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name", store=True)
+    name = fields.Char(compute="_compute_name", search="_search_name")
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
@@ -95,7 +95,9 @@ class NetvisorPeriod(models.Model):
     )
 
     @api.depends("kind", "date_from", "date_to")
+    @api.depends_context("lang")
     def _compute_name(self):
+        """In the reader's language (Myynti 12/2025, Sales 12/2025), so not stored."""
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for period in self:
             if not (period.kind and period.date_from and period.date_to):
@@ -105,8 +107,22 @@ class NetvisorPeriod(models.Model):
             if start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month == end.month:
                 span = start.strftime("%m/%Y")
             else:
-                span = f"{start.isoformat()} - {end.isoformat()}"
+                span = (
+                    f"{messages.date_text(self.env, start)} – {messages.date_text(self.env, end)}"
+                )
             period.name = f"{kinds[period.kind]} {span}"
+
+    def _search_name(self, operator, value):
+        """Search the names as the reader sees them (a company has a few periods a month)."""
+        if operator not in ("ilike", "not ilike", "=", "!=") or not isinstance(value, str):
+            return NotImplemented
+        wanted = value.casefold()
+        periods = self.search_fetch([], ["kind", "date_from", "date_to"])
+        if operator in ("ilike", "not ilike"):
+            ids = [p.id for p in periods if wanted in (p.name or "").casefold()]
+        else:
+            ids = [p.id for p in periods if (p.name or "").casefold() == wanted]
+        return [("id", "in" if operator in ("ilike", "=") else "not in", ids)]
 
     @api.depends("voucher_ids.state", "voucher_ids.amount_total")
     def _compute_counts(self):
@@ -230,10 +246,13 @@ class NetvisorPeriod(models.Model):
         for name in ("netvisor_voucher_id", "netvisor_state"):
             self.env.add_to_compute(Move._fields[name], moves)
         moves.flush_recordset(["netvisor_voucher_id", "netvisor_state"])
-        # back to the list: the period shown a moment ago no longer exists
-        return self.env["ir.actions.act_window"]._for_xml_id(
+        # back to the list, as a fresh start: the period shown a moment ago (and its
+        # breadcrumb) no longer exists, and must not be reloaded
+        action = self.env["ir.actions.act_window"]._for_xml_id(
             "ecomjet_netvisor.action_netvisor_period"
         )
+        action["target"] = "main"
+        return action
 
     # ------------------------------------------------------------------ the sender's loop
 

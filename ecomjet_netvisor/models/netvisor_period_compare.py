@@ -255,22 +255,22 @@ class NetvisorPeriod(models.Model):
         labels = dict(
             self.env["netvisor.compare.line"]._fields["outcome"]._description_selection(self.env)
         )
-        parts = [self.env._("%s vouchers match Netvisor.", result.count(reconcile.MATCHES))]
+        parts = [self.env._("Vouchers that match Netvisor: %s.", result.count(reconcile.MATCHES))]
         for outcome in reconcile.OUTCOMES:
             if outcome != reconcile.MATCHES and result.count(outcome):
                 parts.append(f"{labels[outcome]}: {result.count(outcome)}")
         differing = sum(1 for odoo, netvisor in result.sums.values() if odoo != netvisor)
         if differing:
-            parts.append(self.env._("Sums differ on %s account and VAT code rows.", differing))
+            parts.append(self.env._("Account and VAT code rows whose sums differ: %s.", differing))
         if waiting:
             parts.append(
-                self.env._("%s documents are not in Netvisor yet (see their status).", waiting)
+                self.env._("Documents not in Netvisor yet (see their status): %s.", waiting)
             )
         if broken:
             parts.append(
                 self.env._(
-                    "%s documents cannot be built now (see the close wizard's checks); they "
-                    "were not compared.",
+                    "Documents that cannot be built now (see the close wizard's checks), so "
+                    "not compared: %s.",
                     broken,
                 )
             )

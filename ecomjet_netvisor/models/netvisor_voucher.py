@@ -284,8 +284,7 @@ class NetvisorVoucher(models.Model):
 
     def _netvisor_when(self, key, moment):
         """The text ``key`` naming a moment in the reader's time zone, date included."""
-        local = fields.Datetime.context_timestamp(self, moment)
-        return messages.text(self.env, key, fields.Datetime.to_string(local))
+        return messages.text(self.env, key, messages.moment_text(self.env, moment))
 
     # ------------------------------------------------------------------ transitions
 

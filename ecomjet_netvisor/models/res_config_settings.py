@@ -115,7 +115,7 @@ class ResConfigSettings(models.TransientModel):
         types = self.env["netvisor.voucher.type"]._netvisor_fetch(self.company_id)
         action = self.company_id._netvisor_notification(
             self.env._("Netvisor voucher types"),
-            self.env._("%s voucher types fetched from Netvisor.", len(types)),
+            self.env._("Voucher types fetched from Netvisor: %s.", len(types)),
             "success",
         )
         # reload the settings (already saved by the button) so the types can be chosen at once

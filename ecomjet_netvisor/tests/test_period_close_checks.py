@@ -121,7 +121,7 @@ class TestPeriodCloseChecks(NetvisorCommon):
         self.sale("2025-01-10")
         message = self.assert_close_refused("sale", "2025-01-01", "2025-01-31")
         self.assertEqual(message.splitlines()[0], MSG_SENDING)
-        self.assertIn("2025-01-31", message)
+        self.assertIn("Jan 31, 2025", message)  # the reader's date format, year included
 
     def test_all_problems_are_reported_at_once(self):
         """The user fixes everything in one go instead of meeting errors one by one."""
@@ -132,7 +132,7 @@ class TestPeriodCloseChecks(NetvisorCommon):
         account = self.account_revenue.copy({"code": "3019", "name": "Unmapped sales"})
         self.make_move("out_invoice", "2025-02-10", [(100.0, self.tax_sale, account)])
         message = self.assert_close_refused("sale", "2025-02-01", "2025-02-28")
-        for text in (MSG_OUTSIDE, MSG_ACCOUNT, MSG_SENDING, "3019", "2025-02-28"):
+        for text in (MSG_OUTSIDE, MSG_ACCOUNT, MSG_SENDING, "3019", "Feb 28, 2025"):
             self.assertIn(text, message)
 
     def test_errors_speak_the_users_language(self):
@@ -158,6 +158,8 @@ class TestPeriodCloseChecks(NetvisorCommon):
         )
         self.assertIn("Laskujen lähetys Netvisoriin epäonnistui.", message)
         self.assertNotIn(MSG_OUTSIDE, message)
+        self.assertIn("28.2.2025", message)  # as Finns write dates
+        self.assertNotIn("2025-02-28", message)
 
     def test_dates_must_follow_the_last_closed_period(self):
         """Periods neither overlap nor leave gaps; the wizard proposes the next month."""
@@ -168,7 +170,7 @@ class TestPeriodCloseChecks(NetvisorCommon):
         self.assertEqual(str(wizard.date_to), "2025-02-28")
         for date_from, date_to, expected in (
             ("2025-01-15", "2025-02-28", "overlaps"),
-            ("2025-03-01", "2025-03-31", "2025-02-01"),
+            ("2025-03-01", "2025-03-31", "Feb 1, 2025"),
             ("2025-02-28", "2025-02-01", "after its last day"),
         ):
             with self.subTest(date_from=date_from, date_to=date_to):
@@ -202,7 +204,10 @@ class TestPeriodCloseChecks(NetvisorCommon):
         self.sale("2025-01-10")
         wizard = self.close_wizard("sale", "2025-01-01", "2025-01-31")
         self.assertFalse(wizard.problems)
-        self.assertIn("1 draft", wizard.warning_message)
+        self.assertIn("Drafts dated in this period (1)", wizard.warning_message)
+        # a draft without a number is named by partner, date and amount, not "#id"
+        self.assertIn("Asiakas Oy Jan 12, 2025 125.50\xa0€", wizard.warning_message)
+        self.assertNotIn(f"#{draft.id}", wizard.warning_message)
         period = self.env["netvisor.period"].browse(wizard.action_confirm()["res_id"])
         self.assertEqual(period.voucher_count, 1)
         self.assertNotIn(draft, period.voucher_ids.move_id)

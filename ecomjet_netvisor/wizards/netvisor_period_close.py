@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.modules import module
 from odoo.tools import date_utils
+from odoo.tools.misc import formatLang
 
 from .. import messages
 from ..kinds import KIND_OF_MOVE_TYPE, KINDS
@@ -180,7 +181,7 @@ class NetvisorPeriodClose(models.TransientModel):
             problems.append(
                 self.env._(
                     "The period starts before the integration start date %s.",
-                    fields.Date.to_string(start_date),
+                    messages.date_text(self.env, start_date),
                 )
             )
         periods = self.env["netvisor.period"].search(
@@ -201,7 +202,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 self.env._(
                     "The period must start on %(day)s, the day after the last closed period "
                     "%(period)s.",
-                    day=fields.Date.to_string(periods[0].date_to + timedelta(days=1)),
+                    day=messages.date_text(self.env, periods[0].date_to + timedelta(days=1)),
                     period=periods[0].name,
                 )
             )
@@ -227,7 +228,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 self.env._(
                     "Close the earlier period first (from %(day)s). Documents dated before "
                     "the period that no closed period contains: %(names)s",
-                    day=fields.Date.to_string(shown[0]),
+                    day=messages.date_text(self.env, shown[0]),
                     names=shown[1],
                 )
             )
@@ -526,7 +527,7 @@ class NetvisorPeriodClose(models.TransientModel):
                         self.env._(
                             "The period is locked in Netvisor up to %s. Check that the period "
                             "is not locked in Netvisor.",
-                            fields.Date.to_string(max(locks)),
+                            messages.date_text(self.env, max(locks)),
                         ),
                     ]
                 )
@@ -544,7 +545,7 @@ class NetvisorPeriodClose(models.TransientModel):
                         self.env._(
                             "Netvisor has no accounting period for %s. Open the financial "
                             "period in Netvisor first.",
-                            ", ".join(fields.Date.to_string(d) for d in uncovered),
+                            ", ".join(messages.date_text(self.env, d) for d in uncovered),
                         ),
                     ]
                 )
@@ -559,7 +560,7 @@ class NetvisorPeriodClose(models.TransientModel):
                 self.env._(
                     "The period has not ended yet: documents dated after today up to %s cannot "
                     "be posted in Odoo once it is closed.",
-                    fields.Date.to_string(self.date_to),
+                    messages.date_text(self.env, self.date_to),
                 )
             )
         drafts = (
@@ -578,12 +579,10 @@ class NetvisorPeriodClose(models.TransientModel):
         if drafts:
             warnings.append(
                 self.env._(
-                    "%(count)s draft documents are dated in this period; they will not be sent "
-                    "and cannot be posted in it once it is closed: %(names)s",
+                    "Drafts dated in this period (%(count)s) are not sent and cannot be posted "
+                    "in it once it is closed: %(names)s",
                     count=len(drafts),
-                    names=_names(
-                        m.name if m.name and m.name != "/" else f"#{m.id}" for m in drafts
-                    ),
+                    names=_names(self._draft_label(m) for m in drafts),
                 )
             )
         locked = self._locked_not_sent()
@@ -601,6 +600,18 @@ class NetvisorPeriodClose(models.TransientModel):
 
         return "\n".join(warnings) or False
 
+    def _draft_label(self, move):
+        """A draft by its number, or, before it has one, by partner, date and amount (its
+        database id means nothing to an accountant)."""
+        if move.name and move.name != "/":
+            return move.name
+        parts = [
+            move.partner_id.name or "",
+            messages.date_text(self.env, move.invoice_date or move.date),
+            formatLang(self.env, move.amount_total, currency_obj=move.currency_id),
+        ]
+        return " ".join(part for part in parts if part)
+
     def _zero_documents(self, built):
         """Documents whose voucher has no line: every journal item is 0 € (a 100 %
         discount), or the items cancel out. ``built``: the ``known`` dict of ``_build``."""
@@ -609,13 +620,19 @@ class NetvisorPeriodClose(models.TransientModel):
         )
 
     def _lock_notice(self):
-        field = KINDS[self.kind]["lock_field"]
-        label = self.company_id._fields[field]._description_string(self.env)
+        """What the close does to Odoo's lock date, named by its meaning (one sentence per
+        kind: Finnish inflects the name, which a placeholder could not)."""
+        day = messages.date_text(self.env, self.date_to)
+        if self.kind == "sale":
+            return self.env._(
+                "Closing sets the sales lock date to %s: documents up to that day can no "
+                "longer be changed in Odoo.",
+                day,
+            )
         return self.env._(
-            "Closing sets the %(lock)s to %(day)s: documents up to that day can no longer be "
-            "changed in Odoo.",
-            lock=label,
-            day=fields.Date.to_string(self.date_to),
+            "Closing sets the purchases lock date to %s: documents up to that day can no "
+            "longer be changed in Odoo.",
+            day,
         )
 
     def _check_posted_meanwhile(self, moves):
@@ -680,7 +697,7 @@ class NetvisorPeriodClose(models.TransientModel):
             company.sudo()[lock_field] = self.date_to
         period.message_post(
             body=self.env._(
-                "Period closed by %(user)s: %(count)s documents queued for Netvisor.",
+                "Period closed by %(user)s; documents queued for Netvisor: %(count)s.",
                 user=self.env.user.name,
                 count=len(moves),
             )

@@ -89,7 +89,7 @@ tours.add("ecomjet_netvisor_close_period", {
         },
         {
             content: "The voucher types were fetched",
-            trigger: ".o_notification:contains(voucher types fetched from Netvisor)",
+            trigger: ".o_notification:contains(Voucher types fetched from Netvisor)",
         },
         {
             content: "The sales voucher type is chosen among them: the company's class",
@@ -242,7 +242,7 @@ tours.add("ecomjet_netvisor_close_purchases", {
         },
         {
             content: "It sets the purchase lock date",
-            trigger: ".modal .o_field_widget[name='lock_notice']:contains(Purchase Lock Date)",
+            trigger: ".modal .o_field_widget[name='lock_notice']:contains(purchases lock date)",
         },
         {
             content: "Confirm the close",
