@@ -26,6 +26,7 @@
         "views/netvisor_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["ecomjet_netvisor/static/src/views/*.js"],
         "web.assets_tests": ["ecomjet_netvisor/static/src/tours/*.js"],
     },
     "post_init_hook": "_post_init_seed_tax_codes",

@@ -89,6 +89,12 @@ class NetvisorPeriod(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_total = fields.Monetary(compute="_compute_counts", store=True)
     previous_lock_date = fields.Date(readonly=True)
+    progress_text = fields.Char("Progress", compute="_compute_progress")
+    sending_now = fields.Boolean(
+        "Being sent now",
+        compute="_compute_progress",
+        help="Vouchers wait to be sent, or are being sent.",
+    )
 
     _date_check = models.Constraint(
         "CHECK(date_from <= date_to)", "A period cannot end before it starts."
@@ -156,6 +162,31 @@ class NetvisorPeriod(models.Model):
                 period.state = "partial"
             else:
                 period.state = "failed"
+
+    @api.depends("sent_count", "voucher_count", "state")
+    @api.depends_context("lang")
+    def _compute_progress(self):
+        counts = dict(
+            self.env["netvisor.voucher"]._read_group(
+                [("period_id", "in", self.ids), ("state", "in", ("pending", "sending"))],
+                ["period_id"],
+                ["__count"],
+            )
+        )
+        for period in self:
+            period.sending_now = bool(counts.get(period))
+            period.progress_text = period.voucher_count and self.env._(
+                "Sent to Netvisor: %(sent)s of %(total)s",
+                sent=period.sent_count,
+                total=period.voucher_count,
+            )
+
+    def _netvisor_notify_progress(self):
+        """Tell the browsers of whoever closed these periods that they moved on (the form
+        reloads itself: ``static/src/period_live.js``)."""
+        for user in self.closed_by_id:
+            mine = self.filtered(lambda p, u=user: p.closed_by_id == u)
+            user._bus_send("ecomjet_netvisor/progress", {"period_ids": mine.ids})
 
     # ------------------------------------------------------------------ user actions
 
@@ -444,6 +475,7 @@ class NetvisorPeriod(models.Model):
                 client, lambda: time.monotonic() + timing.per_request < end
             )
             batch._netvisor_refresh()
+            batch.period_id._netvisor_notify_progress()
             handled |= done
             if not module.current_test:
                 self.env["ir.cron"]._commit_progress(len(done))
@@ -520,6 +552,16 @@ class NetvisorPeriod(models.Model):
                 lines += period._netvisor_failure_advice(problems[:FAILURES_SHOWN])
             period.message_post(body=Markup("<br/>").join(lines))
             user = period.closed_by_id
+            if user:
+                user._bus_send(
+                    "simple_notification",
+                    {
+                        "type": "warning" if problems else "success",
+                        "title": period.name,
+                        "message": "\n".join(str(line) for line in lines[:2]),
+                        "sticky": bool(problems),
+                    },
+                )
             if not problems:
                 period.activity_feedback(["mail.mail_activity_data_todo"])
             elif user and user not in period.activity_ids.user_id:

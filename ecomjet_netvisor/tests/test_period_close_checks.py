@@ -3,6 +3,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.res_company import SEND_LOCK_NAMESPACE
 from .common import MSG_ACCOUNT, MSG_OUTSIDE, MSG_SENDING, NetvisorCommon
 
 
@@ -211,3 +212,45 @@ class TestPeriodCloseChecks(NetvisorCommon):
         period = self.env["netvisor.period"].browse(wizard.action_confirm()["res_id"])
         self.assertEqual(period.voucher_count, 1)
         self.assertNotIn(draft, period.voucher_ids.move_id)
+
+
+@tagged("post_install", "-at_install")
+class TestPreflight(NetvisorCommon):
+    """Everything that can be known before sending is shown when the wizard opens."""
+
+    def test_lock_in_netvisor_is_shown_when_the_wizard_opens(self):
+        self.sandbox.admin(
+            "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-01-31"}
+        )
+        invoice = self.sale("2025-01-10")
+        wizard = self.close_wizard("sale", "2025-01-01", "2025-01-31")
+        # before Confirm: inline, with Ecom Jet's words, what happened and what to do
+        self.assertTrue(wizard.problems)
+        self.assertIn(MSG_SENDING, wizard.problems)
+        self.assertIn("Nothing was sent", wizard.problems)
+        self.assertIn("Jan 31, 2025", wizard.problems)
+        self.assertIn("Lower the lock date in Netvisor", wizard.problems)
+        # the wizard lists what it would send, and says a period closes all of it
+        self.assertEqual(wizard.move_ids, invoice)
+        self.assertIn("Documents in the period: 1", wizard.scope_notice)
+        self.assertIn("whatever was selected", wizard.scope_notice)
+        self.assertFalse(self.env["netvisor.period"].search([]))
+
+    def test_netvisor_busy_with_sending_does_not_block_the_preflight(self):
+        self.sale("2025-01-10")
+        registry = self.env.registry
+        with registry.cursor() as other:
+            other.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (SEND_LOCK_NAMESPACE, self.env.company.id)
+            )
+            try:
+                wizard = self.close_wizard("sale", "2025-01-01", "2025-01-31")
+                self.assertFalse(wizard.problems)
+                with self.assertRaises(UserError) as caught:
+                    wizard.action_confirm()
+                self.assertIn("one request at a time", str(caught.exception))
+            finally:
+                other.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)",
+                    (SEND_LOCK_NAMESPACE, self.env.company.id),
+                )

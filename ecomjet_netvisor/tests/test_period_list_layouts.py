@@ -25,7 +25,7 @@ class TestPeriodListLayouts(NetvisorCommon):
                 message = self.company.action_netvisor_test_connection()["params"]["message"]
                 self.assertIn("2025-01-31", message)
                 problems = self.close_wizard("sale", "2025-01-01", "2025-01-31")._check_problems()
-                self.assertTrue(any("locked in Netvisor" in p for p in problems), problems)
+                self.assertTrue(any("is locked up to" in p for p in problems), problems)
                 self.sandbox.admin("PUT", locks, {"accounting_lock_date": None})
                 problems = self.close_wizard("sale", "2025-01-01", "2025-01-31")._check_problems()
                 self.assertEqual(problems, [])

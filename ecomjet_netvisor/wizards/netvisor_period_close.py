@@ -49,6 +49,10 @@ class NetvisorPeriodClose(models.TransientModel):
     lock_notice = fields.Text(compute="_compute_checks")
     dimension_notice = fields.Text("Dimension items to create", compute="_compute_checks")
     document_notice = fields.Text("Documents sent with the vouchers", compute="_compute_checks")
+    move_ids = fields.Many2many(
+        "account.move", string="Documents of the period", compute="_compute_checks"
+    )
+    scope_notice = fields.Text("What is closed", compute="_compute_checks")
 
     @api.model
     def _default_kind(self):
@@ -122,10 +126,14 @@ class NetvisorPeriodClose(models.TransientModel):
         for wizard in self:
             ready = wizard.company_id and wizard.kind and wizard.date_from and wizard.date_to
             built = {}  # the period's documents, built once by the checks
+            # everything that can be known before sending, Netvisor's side included: all
+            # of it shown at once, and Confirm hidden while something blocks
             wizard.problems = ready and "\n\n".join(
-                wizard._check_problems(remote=False, built=built)
+                wizard._check_problems(remote=True, built=built, preflight=True)
             )
             wizard.move_count = len(built)
+            wizard.move_ids = [(6, 0, list(built))] if ready else False
+            wizard.scope_notice = ready and wizard._scope_notice(built)
             wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
             wizard.dimension_notice = ready and wizard._dimension_notice(built)
@@ -133,11 +141,13 @@ class NetvisorPeriodClose(models.TransientModel):
 
     # ------------------------------------------------------------------ checks
 
-    def _check_problems(self, remote=True, built=None):
+    def _check_problems(self, remote=True, built=None, preflight=False):
         """Every problem that blocks the close, as translated blocks of text, all at once.
 
         ``built``: a dict kept across the checks of one transaction; documents built once
         are not built again (a month of 10,000 documents is checked twice on Confirm).
+        ``preflight``: the checks shown when the wizard opens; Netvisor busy with this
+        company's sending is then no problem (Confirm asks it again).
         """
         self.ensure_one()
         if self.date_from > self.date_to:
@@ -151,7 +161,12 @@ class NetvisorPeriodClose(models.TransientModel):
         built, build_problems = self._build(moves, {} if built is None else built)
         remote_problems = []
         if remote and not company._netvisor_problems():
-            remote_problems, refused = self._check_netvisor(built, moves)
+            try:
+                remote_problems, refused = self._check_netvisor(built, moves)
+            except UserError:
+                if not preflight:
+                    raise
+                remote_problems, refused = [], []  # busy: asked again on Confirm
             build_problems += refused
         problems += self._check_build(build_problems)
         return problems + remote_problems
@@ -525,8 +540,10 @@ class NetvisorPeriodClose(models.TransientModel):
                     [
                         failed,
                         self.env._(
-                            "The period is locked in Netvisor up to %s. Check that the period "
-                            "is not locked in Netvisor.",
+                            "Nothing was sent: Netvisor's accounting is locked up to %s, and "
+                            "Netvisor takes no voucher dated on or before that day. Lower the "
+                            "lock date in Netvisor (or ask whoever keeps the books there), "
+                            "then open this wizard again.",
                             messages.date_text(self.env, max(locks)),
                         ),
                     ]
@@ -543,8 +560,9 @@ class NetvisorPeriodClose(models.TransientModel):
                     [
                         failed,
                         self.env._(
-                            "Netvisor has no accounting period for %s. Open the financial "
-                            "period in Netvisor first.",
+                            "Nothing was sent: Netvisor has no accounting period for %s. "
+                            "Open the financial period in Netvisor first, then open this "
+                            "wizard again.",
                             ", ".join(messages.date_text(self.env, d) for d in uncovered),
                         ),
                     ]
@@ -599,6 +617,17 @@ class NetvisorPeriodClose(models.TransientModel):
             )
 
         return "\n".join(warnings) or False
+
+    def _scope_notice(self, built):
+        """What Confirm closes: every document of the period, whatever the list selected."""
+        moves = self.env["account.move"].browse(list(built)).sudo()
+        total = sum(moves.mapped("amount_total_signed"))
+        return self.env._(
+            "Documents in the period: %(count)s, %(total)s in all. Closing the period sends "
+            "all of them (listed below), whatever was selected in the list.",
+            count=len(moves),
+            total=formatLang(self.env, total, currency_obj=self.company_id.currency_id),
+        )
 
     def _draft_label(self, move):
         """A draft by its number, or, before it has one, by partner, date and amount (its

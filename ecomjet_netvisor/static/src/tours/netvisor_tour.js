@@ -1,7 +1,9 @@
 /**
- * The accountant's path through the Netvisor integration, in three parts; the Python test
- * (tests/test_tour.py) runs the sender between them, since crons do not run in HttpCase.
+ * The accountant's path through the Netvisor integration, in three parts. Crons do not run
+ * in HttpCase: where the accountant watches the sending, a step runs the company's sender
+ * cron as the scheduler would (ir.cron's "Run manually") while the page stays open.
  */
+import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 
 const SANDBOX_CUSTOMER_ID = "SANDBOX_A_0001";
@@ -9,6 +11,24 @@ const SANDBOX_CUSTOMER_KEY = "a1".repeat(16);
 const SANDBOX_BUSINESS_ID = "1234567-1";
 
 const tours = registry.category("web_tour.tours");
+
+/** Run the company's Netvisor sender cron now, in the server, as the scheduler would. */
+async function runSender() {
+    const crons = await rpc("/web/dataset/call_kw/ir.cron/search_read", {
+        model: "ir.cron",
+        method: "search_read",
+        args: [[["name", "ilike", "Netvisor: send for"]], ["id"]],
+        kwargs: {},
+    });
+    for (const cron of crons) {
+        await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
+            model: "ir.cron",
+            method: "method_direct_trigger",
+            args: [[cron.id]],
+            kwargs: {},
+        });
+    }
+}
 
 /** Select every document of the list and open the close wizard from its Actions menu. */
 function openCloseWizard(documents) {
@@ -178,6 +198,24 @@ tours.add("ecomjet_netvisor_close_period", {
             content: "The closed period opens, its vouchers waiting to be sent",
             trigger: ".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row",
         },
+        {
+            content: "It says how far the sending is; Resend waits while it runs",
+            trigger:
+                ".o_form_view:not(:has(button[name='action_resend'])) .o_field_widget[name='progress_text']:contains(0 of 3)",
+        },
+        {
+            content: "The sender runs in the background (its cron)",
+            trigger: ".o_form_view .o_field_widget[name='progress_text']",
+            run: runSender,
+        },
+        {
+            content: "The form follows without a reload: two sent, one uncertain",
+            trigger: ".o_form_view .o_field_widget[name='progress_text']:contains(2 of 3)",
+        },
+        {
+            content: "The uncertain voucher is shown as such",
+            trigger: ".o_field_widget[name='voucher_ids'] .o_data_row .badge:contains(Uncertain)",
+        },
     ],
 });
 
@@ -205,6 +243,23 @@ tours.add("ecomjet_netvisor_resend", {
         {
             content: "The resend is recorded in the chatter",
             trigger: ".o-mail-Message:contains(Resend requested)",
+        },
+        {
+            content: "The sender runs in the background (its cron)",
+            trigger: ".o_form_view .o_field_widget[name='progress_text']",
+            run: runSender,
+        },
+        {
+            content: "The form follows without a reload: every voucher sent",
+            trigger: ".o_form_view .o_field_widget[name='progress_text']:contains(3 of 3)",
+        },
+        {
+            content: "Whoever closed the period is told it is done",
+            trigger: ".o_notification:contains(3 of 3)",
+        },
+        {
+            content: "The chatter says the uncertain voucher was found, not sent twice",
+            trigger: ".o-mail-Message:contains(Found in Netvisor)",
         },
     ],
 });
