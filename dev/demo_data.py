@@ -221,3 +221,26 @@ def build(env, sandbox_url):
             _document(env, company, move_type, partner, taxes, amounts, day, distribution)
     env["netvisor.account.map"].with_company(company).action_fetch_netvisor_chart()
     _map_dimensions(env)
+    _users(env, company)
+
+
+def _users(env, company):
+    """English and Finnish both installed: `admin` reads English (as the README's walk
+    through the month), `kirjanpitaja` (an accountant, password the same) reads Finnish."""
+    Lang = env["res.lang"]
+    Lang._activate_lang("en_US")
+    Lang._activate_lang("fi_FI")
+    env.ref("base.user_admin").lang = "en_US"
+    groups = [env.ref("account.group_account_manager").id, env.ref("base.group_user").id]
+    env["res.users"].with_context(no_reset_password=True).create(
+        {
+            "name": "Kirjanpitäjä",
+            "login": "kirjanpitaja",
+            "password": "kirjanpitaja",
+            "lang": "fi_FI",
+            "tz": "Europe/Helsinki",
+            "company_id": company.id,
+            "company_ids": [(6, 0, company.ids)],
+            "group_ids": [(6, 0, groups)],
+        }
+    )
