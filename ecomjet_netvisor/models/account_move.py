@@ -151,6 +151,8 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         self._netvisor_wait_for_close()
         posted = super()._post(soft)
+        # every account a document uses has a row in the mapping list (Not mapped at first)
+        self.env["netvisor.account.map"]._netvisor_add_used_accounts(posted)
         # a corrected document posted again: its sender invalidates and sends now
         correcting = posted.sudo().netvisor_voucher_id.filtered(lambda v: v.state == "to_correct")
         for company in correcting.company_id:

@@ -31,6 +31,31 @@ VAT_CODE_LABELS = {
     "100": "100 - 100 % deductible tax",
 }
 NETVISOR_VAT_CODES = [(code, VAT_CODE_LABELS[code]) for code in vat.VAT_CODES]
+#: The side of the VAT return each code books on (NONE: either): a mapping of an income
+#: account may not take a purchase code, nor an expense account a sales code.
+VAT_CODE_SIDES = {
+    **dict.fromkeys(
+        ("KOMY", "KOMY0", "EUMY", "EUPM309", "EUPM312", "EUUM", "MUUL", "RAMY"), "sale"
+    ),
+    **dict.fromkeys(
+        (
+            "KOOS",
+            "EUOS",
+            "EUPO",
+            "EUUO",
+            "EVTO",
+            "EVPO",
+            "RAOS",
+            "EVRO",
+            "KAVE",
+            "EVKV",
+            "MAAL",
+            "EVMA",
+            "100",
+        ),
+        "purchase",
+    ),
+}
 
 #: The Netvisor code of each tax of Odoo's Finnish chart (l10n_fi template xml ids).
 L10N_FI_TAX_CODES = {

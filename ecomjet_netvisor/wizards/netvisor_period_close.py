@@ -53,6 +53,7 @@ class NetvisorPeriodClose(models.TransientModel):
         "account.move", string="Documents of the period", compute="_compute_checks"
     )
     scope_notice = fields.Text("What is closed", compute="_compute_checks")
+    mapping_blocks = fields.Boolean("An account mapping blocks", compute="_compute_checks")
 
     @api.model
     def _default_kind(self):
@@ -134,6 +135,11 @@ class NetvisorPeriodClose(models.TransientModel):
             wizard.move_count = len(built)
             wizard.move_ids = [(6, 0, list(built))] if ready else False
             wizard.scope_notice = ready and wizard._scope_notice(built)
+            wizard.mapping_blocks = any(
+                kind in ("unmapped", "not_in_netvisor")
+                for _voucher, problems in built.values()
+                for kind, _key, _name in problems
+            )
             wizard.warning_message = ready and wizard._draft_warning(built)
             wizard.lock_notice = ready and wizard._lock_notice()
             wizard.dimension_notice = ready and wizard._dimension_notice(built)
@@ -617,6 +623,10 @@ class NetvisorPeriodClose(models.TransientModel):
             )
 
         return "\n".join(warnings) or False
+
+    def action_open_account_mapping(self):
+        """The mapping list, filtered to what blocks a close."""
+        return self.env["netvisor.account.map"].action_netvisor_open_blocking()
 
     def _scope_notice(self, built):
         """What Confirm closes: every document of the period, whatever the list selected."""

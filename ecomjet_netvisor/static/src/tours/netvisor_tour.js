@@ -166,13 +166,13 @@ tours.add("ecomjet_netvisor_close_period", {
             trigger: ".o_list_view .o_data_row td[name='netvisor_account_name']:not(:empty)",
         },
         {
-            content: "Look for accounts used by invoices but not mapped",
-            trigger: ".o_list_view button:contains(Accounts used but not mapped)",
+            content: "Look for what would block a close",
+            trigger: ".o_list_view button:contains(What blocks a close)",
             run: "click",
         },
         {
-            content: "Every account the invoices use is mapped",
-            trigger: ".o_view_nocontent:contains(Every account used by invoices and bills is mapped)",
+            content: "Every account the invoices use is mapped: nothing blocks",
+            trigger: ".o_view_nocontent:contains(Nothing to map here)",
         },
         {
             content: "Open the customer invoices",

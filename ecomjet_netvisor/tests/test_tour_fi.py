@@ -1,0 +1,147 @@
+"""The month in Finnish, in a real browser: what a Finnish accountant sees holds no English
+of the addon's own texts (the check reads the texts the tour keeps of each screen)."""
+
+import re
+import sys
+from datetime import date
+from pathlib import Path
+
+import polib
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from netvisor_sandbox import seed  # noqa: E402
+from netvisor_sandbox.testing import SandboxProcess  # noqa: E402
+
+from .common import LoopbackRequestsMixin  # noqa: E402
+
+POT = Path(__file__).resolve().parents[1] / "i18n" / "ecomjet_netvisor.pot"
+ORG = seed.COMPANY_A.organisation_id
+SCREENS = ("wizard_locked", "wizard_open", "period_uncertain", "period_sent", "voucher")
+
+
+def english_phrases():
+    """The addon's English, as phrases of three words or more between its placeholders
+    (shorter ones, like "Total", are Odoo's own words too, untranslated here)."""
+    phrases = set()
+    for entry in polib.pofile(str(POT)):
+        text = re.sub(r"<[^>]+>", "\n", entry.msgid)
+        for part in re.split(r"%(?:\([a-z_]+\))?[sd]|[\n.:;!?()\[\]]", text):
+            part = " ".join(part.split())
+            if len(re.findall(r"[A-Za-z]{2,}", part)) >= 3:
+                phrases.add(part)
+    return phrases
+
+
+@tagged("post_install", "-at_install")
+class TestNetvisorTourFinnish(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
+    country_code = "FI"
+    chart_template = "fi"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxProcess().start()
+        cls.addClassCleanup(cls.sandbox.__exit__, None, None, None)
+        cls.env["ir.config_parameter"].sudo().set_param("ecomjet_netvisor.netvisor_timeout", "0")
+        cls.env["res.lang"]._activate_lang("fi_FI")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["ecomjet_netvisor"], ["fi_FI"], overwrite=True
+        )
+        cls.company = cls.env.company
+        cls.company.sudo().write(
+            {
+                "tax_exigibility": True,
+                "netvisor_enabled": True,
+                "netvisor_environment": "custom",
+                "netvisor_custom_url": cls.sandbox.url,
+                "netvisor_partner_id": seed.PARTNER_ID,
+                "netvisor_partner_key": seed.PARTNER_KEY,
+                "netvisor_customer_id": seed.COMPANY_A.customer_id,
+                "netvisor_customer_key": seed.COMPANY_A.customer_key,
+                "netvisor_organisation_id": ORG,
+            }
+        )
+        cls.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        # the administrator reads Finnish (the tour keeps each screen's text through
+        # ir.config_parameter, which only an administrator may write)
+        cls.env.ref("base.user_admin").write(
+            {
+                "lang": "fi_FI",
+                "tz": "Europe/Helsinki",
+                "company_ids": [Command.link(cls.company.id)],
+                "company_id": cls.company.id,
+                "group_ids": [Command.link(cls.env.ref("account.group_account_manager").id)],
+            }
+        )
+        cls.invoices = cls.env["account.move"]
+        for day in (3, 14, 28):
+            cls.invoices |= cls._create_invoice(
+                invoice_date=date(2026, 9, day),
+                partner_id=cls.partner_a,
+                invoice_line_ids=[
+                    Command.create(
+                        {
+                            "product_id": cls.product_a.id,
+                            "price_unit": 100.0 * day,
+                            "tax_ids": [Command.set(cls.tax_sale_a.ids)],
+                        }
+                    )
+                ],
+                post=True,
+            )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.admin("DELETE", f"companies/{ORG}/vouchers").raise_for_status()
+        self.sandbox.admin("DELETE", "faults").raise_for_status()
+
+    def lock(self, day):
+        locks = {"accounting_lock_date": day}
+        self.sandbox.admin("PUT", f"companies/{ORG}/locks", locks).raise_for_status()
+
+    def test_the_month_in_finnish(self):
+        self.addCleanup(self.lock, None)
+        self.lock("2026-09-30")
+        self.start_tour("/odoo/customer-invoices", "ecomjet_netvisor_fi_locked", login="admin")
+        self.assertFalse(self.env["netvisor.period"].search([]), "nothing was closed")
+        # the check below sees English: the same wizard in English is full of it
+        english = (
+            self.env["netvisor.period.close"]
+            .with_context(lang="en_US", default_kind="sale")
+            .create({"date_from": "2026-09-01", "date_to": "2026-09-30"})
+        )
+        shown = f"{english.problems} {english.scope_notice} {english.lock_notice}"
+        self.assertGreaterEqual(len([p for p in english_phrases() if p in shown]), 3, shown)
+
+        # Netvisor opened; it will book the first voucher, then answer TECHNICAL_ERROR
+        self.lock(None)
+        fault = {"mode": "technical_error_after_commit", "resource": "accounting", "count": 1}
+        self.sandbox.admin("POST", "faults", fault).raise_for_status()
+        self.start_tour("/odoo/customer-invoices", "ecomjet_netvisor_fi_month", login="admin")
+
+        self.env.invalidate_all()
+        period = self.env["netvisor.period"].search([])
+        self.assertEqual(period.state, "sent")
+        self.assertEqual(period.voucher_ids.move_id, self.invoices)
+        answer = self.sandbox.admin("GET", f"companies/{ORG}/vouchers")
+        self.assertEqual(len(answer.json()["vouchers"]), 3, "never booked twice")
+
+        params = self.env["ir.config_parameter"].sudo()
+        phrases = english_phrases()
+        self.assertGreater(len(phrases), 200)
+        for screen in SCREENS:
+            text = " ".join(
+                (params.get_param(f"ecomjet_netvisor.tour_text.{screen}") or "").split()
+            )
+            with self.subTest(screen=screen):
+                self.assertGreater(len(text), 100, "the tour kept the screen's text")
+                found = sorted(p for p in phrases if p in text)
+                self.assertFalse(found, f"English of the addon on the screen: {found}")
