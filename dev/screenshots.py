@@ -10,7 +10,10 @@ Odoo's pin), in a virtualenv of its own, and Debian's Chromium:
 It closes the sales period of the demo's first month, compares it with Netvisor, then
 tampers with the sandbox's ledger (deletes, edits and duplicates a voucher, as a person in
 Netvisor would) and compares again; so run it on a demo you can throw away (`rm -rf
-.local` starts over).
+.local` starts over). Then, for the Finnish screenshots (`demo_fi_*.png`), as the demo's
+Finnish accountant, it closes the same month's purchases:
+
+    .local/shots/bin/python dev/screenshots.py --finnish
 """
 
 import argparse
@@ -35,9 +38,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+PREFIX = "demo_"
+
+
 def shoot(page, name):
     page.wait_for_timeout(800)  # let animations settle
-    page.screenshot(path=str(OUT / f"demo_{name}.png"))
+    page.screenshot(path=str(OUT / f"{PREFIX}{name}.png"))
     print(f"docs/screenshots/demo_{name}.png")
 
 
@@ -61,21 +67,90 @@ def compare(page):
     page.wait_for_timeout(500)
 
 
+def wait_sent(page):
+    """The period form follows the sending by itself (the bus): wait until nothing is
+    pending or being sent (those vouchers wear the "info" badge)."""
+    page.wait_for_selector(".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row")
+    for _ in range(60):
+        if not page.locator(".o_field_widget[name='voucher_ids'] .badge.text-bg-info").count():
+            return
+        time.sleep(1)
+
+
+def login(page, args, login, password):
+    page.goto(f"{args.url}/web/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/odoo**")
+
+
+def finnish(args):
+    """The Finnish accountant's screens: mapping, the purchases' close, the period."""
+    global PREFIX
+    PREFIX = "demo_fi_"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        login(page, args, "kirjanpitaja", "kirjanpitaja")
+        page.goto(f"{args.url}/odoo/netvisor-account-mapping")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        shoot(page, "02_account_mapping")
+        page.goto(f"{args.url}/odoo/vendor-bills")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        page.click(".o_list_view thead .o_list_record_selector input")
+        page.click(".o_cp_action_menus button:has(.fa-cog)")
+        page.click(
+            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
+        )
+        page.wait_for_selector(".modal button[name='action_confirm']")
+        shoot(page, "03_close_wizard")
+        page.click(".modal button[name='action_confirm']")
+        wait_sent(page)
+        shoot(page, "04_closed_period")
+        page.click(".o_field_widget[name='voucher_ids'] .o_data_row td[name='move_name']")
+        page.wait_for_selector(".modal .o_field_widget[name='state_help']")
+        shoot(page, "10_voucher")
+        page.click(".modal .btn-close")
+        compare(page)
+        shoot(page, "06_compare_matches")
+        page.goto(f"{args.url}/odoo/vendor-bills")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        shoot(page, "05_bill_list")
+
+        # December's sales with December locked "in Netvisor": the wizard says so before
+        # Confirm, and offers no Confirm
+        sandbox("PUT", f"companies/{ORG}/locks", {"accounting_lock_date": "2025-12-31"})
+        page.goto(f"{args.url}/odoo/customer-invoices")
+        page.wait_for_selector(".o_list_view .o_data_row")
+        page.click(".o_list_view thead .o_list_record_selector input")
+        page.click(".o_cp_action_menus button:has(.fa-cog)")
+        page.click(
+            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
+        )
+        page.wait_for_selector(".modal .o_field_widget[name='problems']")
+        shoot(page, "07_close_wizard_locked")
+        page.click(".modal footer button.btn-secondary")
+        sandbox("PUT", f"companies/{ORG}/locks", {"accounting_lock_date": None})
+        browser.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://localhost:8069")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
+    parser.add_argument(
+        "--finnish", action="store_true", help="as kirjanpitaja: the purchases, demo_fi_*.png"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.finnish:
+        return finnish(args)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 800})
-        page.goto(f"{args.url}/web/login")
-        page.fill("input[name=login]", args.login)
-        page.fill("input[name=password]", args.password)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/odoo**")
+        login(page, args, args.login, args.password)
 
         page.goto(f"{args.url}/odoo/settings")
         page.locator("#netvisor_setting").scroll_into_view_if_needed()
@@ -100,14 +175,7 @@ def main():
         shoot(page, "03_close_wizard")
 
         page.click(".modal button[name='action_confirm']")
-        page.wait_for_selector(".o_form_view .o_field_widget[name='voucher_ids'] .o_data_row")
-        for _ in range(30):  # the cron sends in the background; reload until it is done
-            # pending and sending vouchers wear the "info" badge
-            if not page.locator(".o_field_widget[name='voucher_ids'] .badge.text-bg-info").count():
-                break
-            time.sleep(2)
-            page.reload()
-            page.wait_for_selector(".o_field_widget[name='voucher_ids'] .o_data_row")
+        wait_sent(page)
         shoot(page, "04_closed_period")
 
         compare(page)
@@ -138,6 +206,13 @@ def main():
         page.goto(f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".o_list_view .o_data_row")
         shoot(page, "05_invoice_list")
+        page.click(".o_list_view .o_data_row:last-child td[name='name']")
+        page.click(".o_form_view .o_notebook a[name='other_info']")  # where Netvisor's group is
+        page.wait_for_selector(".o_form_view .o_field_widget[name='netvisor_state']")
+        page.locator(
+            ".o_form_view .o_field_widget[name='netvisor_state']"
+        ).scroll_into_view_if_needed()
+        shoot(page, "11_invoice_form")
 
         page.goto(f"{args.url}/odoo/netvisor-dimension-items")
         page.wait_for_selector(".o_list_view .o_group_header")

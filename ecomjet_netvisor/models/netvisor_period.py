@@ -166,19 +166,23 @@ class NetvisorPeriod(models.Model):
     @api.depends("sent_count", "voucher_count", "state")
     @api.depends_context("lang")
     def _compute_progress(self):
-        counts = dict(
-            self.env["netvisor.voucher"]._read_group(
-                [("period_id", "in", self.ids), ("state", "in", ("pending", "sending"))],
-                ["period_id"],
-                ["__count"],
-            )
-        )
+        """From the vouchers as they are now (the stored counters follow once per batch of
+        the sender), so that the line agrees with the voucher list shown under it."""
+        counts = {}
+        for period, state, count in self.env["netvisor.voucher"]._read_group(
+            [("period_id", "in", self.ids), ("state", "!=", "cancelled")],
+            ["period_id", "state"],
+            ["__count"],
+        ):
+            counts.setdefault(period, {})[state] = count
         for period in self:
-            period.sending_now = bool(counts.get(period))
-            period.progress_text = period.voucher_count and self.env._(
+            states = counts.get(period, {})
+            total = sum(states.values())
+            period.sending_now = bool(states.get("pending") or states.get("sending"))
+            period.progress_text = total and self.env._(
                 "Sent to Netvisor: %(sent)s of %(total)s",
-                sent=period.sent_count,
-                total=period.voucher_count,
+                sent=states.get("sent", 0) + states.get("skipped", 0),
+                total=total,
             )
 
     def _netvisor_notify_progress(self):

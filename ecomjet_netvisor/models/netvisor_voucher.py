@@ -123,6 +123,9 @@ class NetvisorVoucher(models.Model):
     company_id = fields.Many2one(related="period_id.company_id", store=True, index=True)
     move_id = fields.Many2one("account.move", required=True, ondelete="restrict", index=True)
     partner_id = fields.Many2one(related="move_id.partner_id", string="Partner")
+    # the document's number alone (its display name adds the vendor's reference, and a
+    # list column would cut it)
+    move_name = fields.Char(related="move_id.name", string="Document number")
     date = fields.Date(related="move_id.date")
     reference = fields.Char(readonly=True, help="Start of the description in Netvisor.")
     state = fields.Selection(VOUCHER_STATES, default="pending", required=True, index=True)

@@ -76,14 +76,14 @@ class NetvisorVoucher(models.Model):
 
     document_state = fields.Selection(
         DOCUMENT_STATES,
-        "Document",
+        "Attachment",
         readonly=True,
         copy=False,
         help="The document sent with the voucher (when the company sends documents).",
     )
-    document_name = fields.Char("Document file", readonly=True, copy=False)
-    document_size = fields.Integer("Document size (bytes)", readonly=True, copy=False)
-    document_sha256 = fields.Char("Document SHA-256", readonly=True, copy=False)
+    document_name = fields.Char("Attachment file", readonly=True, copy=False)
+    document_size = fields.Integer("Attachment size (bytes)", readonly=True, copy=False)
+    document_sha256 = fields.Char("Attachment SHA-256", readonly=True, copy=False)
     can_send_without_document = fields.Boolean(
         "Can be sent without document", compute="_compute_can_send_without_document"
     )

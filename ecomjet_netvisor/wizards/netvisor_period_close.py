@@ -631,7 +631,11 @@ class NetvisorPeriodClose(models.TransientModel):
     def _scope_notice(self, built):
         """What Confirm closes: every document of the period, whatever the list selected."""
         moves = self.env["account.move"].browse(list(built)).sudo()
-        total = sum(moves.mapped("amount_total_signed"))
+        # as the vouchers count it: invoices and bills positive, credit notes negative
+        total = sum(
+            abs(move.amount_total_signed) * (-1 if move.move_type.endswith("refund") else 1)
+            for move in moves
+        )
         return self.env._(
             "Documents in the period: %(count)s, %(total)s in all. Closing the period sends "
             "all of them (listed below), whatever was selected in the list.",

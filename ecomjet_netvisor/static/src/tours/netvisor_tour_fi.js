@@ -139,7 +139,7 @@ tours.add("ecomjet_netvisor_fi_month", {
         },
         {
             content: "Open the first voucher",
-            trigger: ".o_field_widget[name='voucher_ids'] .o_data_row td[name='move_id']",
+            trigger: ".o_field_widget[name='voucher_ids'] .o_data_row td[name='move_name']",
             run: "click",
         },
         {
