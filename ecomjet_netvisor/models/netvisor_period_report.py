@@ -41,11 +41,19 @@ class NetvisorPeriod(models.Model):
                     "report": period._netvisor_report_data(details=False),
                     "period": period,
                     "fmt": period._fmt,
+                    "pct": period._pct,
                 },
             )
 
     def _fmt(self, value):
         return formatLang(self.env, float(value), currency_obj=self.currency_id)
+
+    def _pct(self, value):
+        """A VAT percent as the reader writes it (25,5 in Finnish), without trailing zeros."""
+        text = f"{Decimal(str(value)).normalize():f}" if value else "0"
+        return text.replace(
+            ".", self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point
+        )
 
     # ------------------------------------------------------------------ the figures
 

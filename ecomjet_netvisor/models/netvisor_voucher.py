@@ -185,6 +185,8 @@ class NetvisorVoucher(models.Model):
             explain = STATE_HELP.get(voucher.state)
             voucher.state_help = explain(self.env) if explain else False
 
+    @api.depends("request_xml")
+    @api.depends_context("lang")
     def _compute_request_lines_html(self):
         """The lines of the request last sent, as a table an accountant reads (the XML
         itself is for whoever manages the integration)."""
@@ -193,7 +195,7 @@ class NetvisorVoucher(models.Model):
             lines = vouchers.request_lines(xml) if xml else []
             voucher.request_lines_html = lines and self.env["ir.qweb"]._render(
                 "ecomjet_netvisor.netvisor_voucher_lines",
-                {"lines": lines, "fmt": voucher.period_id._fmt},
+                {"lines": lines, "fmt": voucher.period_id._fmt, "pct": voucher.period_id._pct},
             )
 
     @api.ondelete(at_uninstall=False)

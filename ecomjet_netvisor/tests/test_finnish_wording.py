@@ -52,3 +52,11 @@ class TestFinnishWording(NetvisorCommon):
         self.assertIn("Netvisor: tositteita lähetetty 1/1.", bodies)
         self.assertIn("Netvisoriin jonossa olevia tositteita: 1.", bodies)
         self.assertNotIn("1 tositetta", bodies)
+
+    def test_vat_percent_is_written_with_a_decimal_comma_in_finnish(self):
+        self.sale("2025-01-10")
+        period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.send()
+        voucher = period.voucher_ids.with_context(lang="fi_FI")
+        self.assertIn(">25,5<", voucher.request_lines_html)
+        self.assertIn(">25.5<", period.voucher_ids.with_context(lang="en_US").request_lines_html)
