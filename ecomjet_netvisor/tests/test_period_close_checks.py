@@ -254,3 +254,14 @@ class TestPreflight(NetvisorCommon):
                     "SELECT pg_advisory_unlock(%s, %s)",
                     (SEND_LOCK_NAMESPACE, self.env.company.id),
                 )
+
+    def test_a_voucher_type_netvisor_lacks_is_shown_before_confirm(self):
+        self.sale("2025-01-10")
+        self.env.company.netvisor_sale_voucher_class = "Myyntilaskut 2"
+        wizard = self.close_wizard("sale", "2025-01-01", "2025-01-31")
+        self.assertIn("no voucher type Myyntilaskut 2", wizard.problems)
+        self.assertIn("Fetch voucher types", wizard.problems)
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.env.company.netvisor_sale_voucher_class = "Myyntilasku"
+        self.assertFalse(self.close_wizard("sale", "2025-01-01", "2025-01-31").problems)

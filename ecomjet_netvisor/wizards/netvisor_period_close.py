@@ -393,8 +393,10 @@ class NetvisorPeriodClose(models.TransientModel):
                 info = client.get_accounting_periods()
                 chart = client.get_account_list() if built else None
                 dimensions = client.get_dimensions(show_hidden=True) if pairs else []
+                types = client.get_voucher_types() if built else None
         except errors.NetvisorError as error:
             return [f"{failed}\n{self.company_id._netvisor_error_text(error)}"], []
+        type_problems = self._check_netvisor_voucher_type(types, failed)
         refused = self._check_netvisor_dimensions(built, moves, pairs, dimensions)
         if chart:
             active = {
@@ -407,7 +409,31 @@ class NetvisorPeriodClose(models.TransientModel):
                 for line in voucher.lines
                 if line.account_number not in active
             ]
-        return self._check_netvisor_periods(info, failed), refused
+        return self._check_netvisor_periods(info, failed) + type_problems, refused
+
+    def _check_netvisor_voucher_type(self, types, failed):
+        """The voucher type the period's vouchers are sent as must exist in Netvisor (it
+        refuses the voucher otherwise): checked by name, as Netvisor does."""
+        if not types or not types.types:
+            return []
+        facts = KINDS[self.kind]
+        root = self.company_id.sudo().root_id
+        name = root[facts["voucher_class_field"]] or facts["default_voucher_class"]
+        if any(name in (t.name, *t.foreign_names.values()) for t in types.types):
+            return []
+        return [
+            "\n".join(
+                [
+                    failed,
+                    self.env._(
+                        "Nothing was sent: Netvisor has no voucher type %s. Choose the voucher "
+                        "type in Settings > Integrations > Netvisor (Fetch voucher types), then "
+                        "open this wizard again.",
+                        name,
+                    ),
+                ]
+            )
+        ]
 
     def _dimension_pairs(self, built):
         """{(header, item)} the vouchers carry (``built``: {move id: Voucher}, or the
