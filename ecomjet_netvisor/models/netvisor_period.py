@@ -479,6 +479,10 @@ class NetvisorPeriod(models.Model):
                 client, lambda: time.monotonic() + timing.per_request < end
             )
             batch._netvisor_refresh()
+            for period in batch.period_id:
+                # recomputed in the closer's language: the state's tracking in the chatter
+                # is written by this recompute (a flush by the cron's env would be English)
+                period._netvisor_in_lang().flush_recordset(list(COUNTER_FIELDS))
             batch.period_id._netvisor_notify_progress()
             handled |= done
             if not module.current_test:

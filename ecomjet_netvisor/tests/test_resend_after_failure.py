@@ -172,11 +172,22 @@ class TestResendAfterFailure(NetvisorCommon):
         self.env["netvisor.period"].with_context(lang="en_US")._cron_send_vouchers()
 
     def test_sender_writes_in_the_language_of_whoever_closed_the_period(self):
-        """Errors, chatter and activity written by the cron speak the closer's language."""
+        """Errors, chatter, tracking and activity written by the cron speak the closer's
+        language."""
+        # tracked as in a running database (the accounting test setup turns it off)
+        self.env = self.env(
+            context=dict(self.env.context, tracking_disable=False, mail_notrack=False)
+        )
         self.env["res.lang"]._activate_lang("fi_FI")
+        # the state's labels in Finnish, as an installed Finnish database has them
+        self.env["ir.module.module"]._load_module_terms(
+            ["ecomjet_netvisor"], ["fi_FI"], overwrite=True
+        )
         self.env.user.lang = "fi_FI"
         self.sale("2025-01-03")
         period = self.close("sale", "2025-01-01", "2025-01-31")
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # the close's commit: the sender runs in a new one
         self.sandbox.admin(
             "PUT", f"companies/{self.org}/locks", {"accounting_lock_date": "2025-01-31"}
         )
@@ -189,6 +200,15 @@ class TestResendAfterFailure(NetvisorCommon):
         self.assertTrue(any(failed_fi in (m.body or "") for m in period.message_ids))
         self.assertFalse(any(MSG_SENDING in (m.body or "") for m in period.message_ids))
         self.assertEqual(period.activity_ids.summary, failed_fi)
+        # the state's tracking in the chatter too ("Tila: Lähetetään → Epäonnistui"), as a
+        # real commit writes it
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = period.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "state"
+        )
+        self.assertTrue(tracked)
+        self.assertEqual(tracked[0].new_value_char, "Epäonnistui")
 
         self.company.netvisor_enabled = False  # a settings error, in Finnish too
         period.action_resend()
