@@ -54,6 +54,28 @@ class NetvisorAccountMap(models.Model):
         "close of its period.",
     )
 
+    allowed_vat_codes = fields.Char(
+        "VAT codes offered",
+        compute="_compute_allowed_vat_codes",
+        help="The VAT codes offered for this account: those of its side of the VAT return.",
+    )
+
+    @api.depends("account_id.account_type")
+    def _compute_allowed_vat_codes(self):
+        for mapping in self:
+            account_type = mapping.account_id.account_type or ""
+            wrong = (
+                "purchase"
+                if account_type.startswith("income")
+                else "sale"
+                if account_type.startswith("expense")
+                else None
+            )
+            codes = [code for code, _label in self._fields["vat_code"].selection]
+            mapping.allowed_vat_codes = ",".join(
+                code for code in codes if not wrong or VAT_CODE_SIDES.get(code) != wrong
+            )
+
     @api.depends("netvisor_account_number", "netvisor_account_found")
     def _compute_mapping_state(self):
         for mapping in self:

@@ -166,6 +166,43 @@ tours.add("ecomjet_netvisor_close_period", {
             trigger: ".o_list_view .o_data_row td[name='netvisor_account_name']:not(:empty)",
         },
         {
+            content: "Look up the sales account 3000",
+            trigger: ".o_searchview_input",
+            run: "edit 3000",
+        },
+        {
+            content: "Search by the Netvisor account",
+            trigger: ".o_searchview_autocomplete .o-dropdown-item:contains(Netvisor account)",
+            run: "click",
+        },
+        {
+            content: "Edit its VAT code",
+            trigger: ".o_list_view .o_data_row:has(td[name='netvisor_account_number']:contains(3000)) td[name='vat_code']",
+            run: "click",
+        },
+        {
+            content: "Open the VAT code choice",
+            trigger: ".o_list_view .o_selected_row td[name='vat_code'] .o_select_menu_toggler",
+            run: "click",
+        },
+        {
+            content: "An income account is offered the sales codes (KOMY) ...",
+            trigger: ".o_field_selection_menu .o_select_menu_item:contains(KOMY - Domestic sales)",
+        },
+        {
+            content: "... and not the purchase codes (KOOS)",
+            trigger: ".o_field_selection_menu:not(:has(.o_select_menu_item:contains(KOOS)))",
+        },
+        {
+            content: "Close the choice, leaving the row unchanged",
+            trigger: ".o_field_selection_menu",
+            run: "press Escape",
+        },
+        {
+            content: "The row is left as it was",
+            trigger: ".o_list_view:not(:has(.o_field_selection_menu))",
+        },
+        {
             content: "Look for what would block a close",
             trigger: ".o_list_view button:contains(What blocks a close)",
             run: "click",
