@@ -171,3 +171,23 @@ class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
         self._send()
         self.assertEqual(period.state, "sent")
         self.assertEqual({v["voucher_class"] for v in self._sandbox_vouchers()}, {"Ostolasku"})
+
+    def test_reopen_returns_to_the_list(self):
+        self.company.sudo().write(
+            {
+                "netvisor_enabled": True,
+                "netvisor_customer_id": seed.COMPANY_A.customer_id,
+                "netvisor_customer_key": seed.COMPANY_A.customer_key,
+                "netvisor_organisation_id": seed.COMPANY_A.organisation_id,
+            }
+        )
+        self.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        wizard = (
+            self.env["netvisor.period.close"]
+            .with_context(default_kind="sale")
+            .create({"date_from": date(2026, 9, 1), "date_to": date(2026, 9, 30)})
+        )
+        period = self.env["netvisor.period"].browse(wizard.action_confirm()["res_id"])
+        self.start_tour("/odoo/netvisor-periods", "ecomjet_netvisor_reopen", login="admin")
+        self.assertFalse(period.exists())
+        self.assertFalse(self.company.sale_lock_date)

@@ -347,3 +347,33 @@ tours.add("ecomjet_netvisor_close_purchases", {
         },
     ],
 });
+
+tours.add("ecomjet_netvisor_reopen", {
+    url: "/odoo/netvisor-periods",
+    steps: () => [
+        {
+            content: "Open the closed period",
+            trigger: ".o_list_view .o_data_row td[name='name']",
+            run: "click",
+        },
+        {
+            content: "Reopen it (nothing of it is in Netvisor)",
+            trigger: ".o_form_view button[name='action_reopen']",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer button.btn-primary",
+            run: "click",
+        },
+        {
+            content: "Back in the list of closed periods, which is empty now, without an error",
+            trigger:
+                "body:not(:has(.o_error_dialog)) .o_action_manager:not(:has(.o_form_view)) .o_list_view .o_view_nocontent, body:not(:has(.o_error_dialog)) .o_action_manager:not(:has(.o_form_view)) .o_list_view:not(:has(.o_data_row))",
+        },
+        {
+            content: "The breadcrumb no longer offers the deleted period",
+            trigger: ".o_breadcrumb:not(:has(.breadcrumb-item))",
+        },
+    ],
+});
