@@ -77,6 +77,19 @@ def wait_sent(page):
         time.sleep(1)
 
 
+def open_close_wizard(page, list_url):
+    """Select every document of the list and open the close wizard from its Actions menu
+    (its label in English or Finnish, as the user reads)."""
+    page.goto(list_url)
+    page.wait_for_selector(".o_list_view .o_data_row")
+    page.click(".o_list_view thead .o_list_record_selector input")
+    page.click(".o_cp_action_menus button:has(.fa-cog)")
+    page.click(
+        ".o-dropdown--menu .o-dropdown-item:has-text('Close accounting period (Netvisor)'),"
+        ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
+    )
+
+
 def login(page, args, login, password):
     page.goto(f"{args.url}/web/login")
     page.fill("input[name=login]", login)
@@ -96,13 +109,7 @@ def finnish(args):
         page.goto(f"{args.url}/odoo/netvisor-account-mapping")
         page.wait_for_selector(".o_list_view .o_data_row")
         shoot(page, "02_account_mapping")
-        page.goto(f"{args.url}/odoo/vendor-bills")
-        page.wait_for_selector(".o_list_view .o_data_row")
-        page.click(".o_list_view thead .o_list_record_selector input")
-        page.click(".o_cp_action_menus button:has(.fa-cog)")
-        page.click(
-            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
-        )
+        open_close_wizard(page, f"{args.url}/odoo/vendor-bills")
         page.wait_for_selector(".modal button[name='action_confirm']")
         shoot(page, "03_close_wizard")
         page.click(".modal button[name='action_confirm']")
@@ -121,13 +128,7 @@ def finnish(args):
         # December's sales with December locked "in Netvisor": the wizard says so before
         # Confirm, and offers no Confirm
         sandbox("PUT", f"companies/{ORG}/locks", {"accounting_lock_date": "2025-12-31"})
-        page.goto(f"{args.url}/odoo/customer-invoices")
-        page.wait_for_selector(".o_list_view .o_data_row")
-        page.click(".o_list_view thead .o_list_record_selector input")
-        page.click(".o_cp_action_menus button:has(.fa-cog)")
-        page.click(
-            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
-        )
+        open_close_wizard(page, f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".modal .o_field_widget[name='problems']")
         shoot(page, "07_close_wizard_locked")
         page.click(".modal footer button.btn-secondary")
@@ -162,15 +163,7 @@ def main():
         page.wait_for_selector(".o_list_view .o_data_row")
         shoot(page, "02_account_mapping")
 
-        page.goto(f"{args.url}/odoo/customer-invoices")
-        page.wait_for_selector(".o_list_view .o_data_row")
-        page.click(".o_list_view thead .o_list_record_selector input")
-        page.click(".o_cp_action_menus button:has(.fa-cog)")
-        # the demo's admin reads Finnish or English
-        page.click(
-            ".o-dropdown--menu .o-dropdown-item:has-text('Close accounting period (Netvisor)'),"
-            ".o-dropdown--menu .o-dropdown-item:has-text('Sulje kirjanpitokausi (Netvisor)')"
-        )
+        open_close_wizard(page, f"{args.url}/odoo/customer-invoices")
         page.wait_for_selector(".modal button[name='action_confirm']")
         shoot(page, "03_close_wizard")
 

@@ -62,19 +62,22 @@ class NetvisorAccountMap(models.Model):
 
     @api.depends("account_id.account_type")
     def _compute_allowed_vat_codes(self):
+        codes = [code for code, _label in self._fields["vat_code"].selection]
         for mapping in self:
-            account_type = mapping.account_id.account_type or ""
-            wrong = (
-                "purchase"
-                if account_type.startswith("income")
-                else "sale"
-                if account_type.startswith("expense")
-                else None
-            )
-            codes = [code for code, _label in self._fields["vat_code"].selection]
+            wrong = mapping._netvisor_wrong_side()
             mapping.allowed_vat_codes = ",".join(
                 code for code in codes if not wrong or VAT_CODE_SIDES.get(code) != wrong
             )
+
+    def _netvisor_wrong_side(self):
+        """The side of VAT codes this account may not take: 'purchase' for an income
+        account, 'sale' for an expense account, None for the rest (balance sheet)."""
+        account_type = self.account_id.account_type or ""
+        if account_type.startswith("income"):
+            return "purchase"
+        if account_type.startswith("expense"):
+            return "sale"
+        return None
 
     @api.depends("netvisor_account_number", "netvisor_account_found")
     def _compute_mapping_state(self):
@@ -91,26 +94,23 @@ class NetvisorAccountMap(models.Model):
         """A sales VAT code on an expense account (or a purchase code on an income account)
         books VAT on the wrong side of the VAT return."""
         for mapping in self:
-            side = VAT_CODE_SIDES.get(mapping.vat_code)
-            account_type = mapping.account_id.account_type or ""
-            if side == "purchase" and account_type.startswith("income"):
-                raise ValidationError(
-                    self.env._(
-                        "The VAT code %(code)s is a purchase code, but account %(account)s is "
-                        "an income account. Choose a sales code, NONE or From the line's tax.",
-                        code=mapping.vat_code,
-                        account=mapping.account_id.display_name,
-                    )
+            wrong = mapping._netvisor_wrong_side()
+            if not wrong or VAT_CODE_SIDES.get(mapping.vat_code) != wrong:
+                continue
+            values = {"code": mapping.vat_code, "account": mapping.account_id.display_name}
+            if wrong == "purchase":
+                text = self.env._(
+                    "The VAT code %(code)s is a purchase code, but account %(account)s is "
+                    "an income account. Choose a sales code, NONE or From the line's tax.",
+                    **values,
                 )
-            if side == "sale" and account_type.startswith("expense"):
-                raise ValidationError(
-                    self.env._(
-                        "The VAT code %(code)s is a sales code, but account %(account)s is an "
-                        "expense account. Choose a purchase code, NONE or From the line's tax.",
-                        code=mapping.vat_code,
-                        account=mapping.account_id.display_name,
-                    )
+            else:
+                text = self.env._(
+                    "The VAT code %(code)s is a sales code, but account %(account)s is an "
+                    "expense account. Choose a purchase code, NONE or From the line's tax.",
+                    **values,
                 )
+            raise ValidationError(text)
 
     @api.model
     def action_fetch_netvisor_chart(self):

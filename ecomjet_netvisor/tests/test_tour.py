@@ -25,8 +25,10 @@ from .common import LoopbackRequestsMixin  # noqa: E402
 INVOICE_DATES = (date(2026, 9, 3), date(2026, 9, 14), date(2026, 9, 28))
 
 
-@tagged("post_install", "-at_install")
-class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
+class NetvisorTourCommon(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
+    """A Finnish-chart company pointing at a local sandbox (what the administrator sets
+    once), an administrator who may close periods, and three posted September invoices."""
+
     country_code = "FI"
     chart_template = "fi"
 
@@ -81,6 +83,19 @@ class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
         self.sandbox.admin("DELETE", f"companies/{org}/vouchers").raise_for_status()
         self.sandbox.admin("DELETE", "faults").raise_for_status()
 
+    @classmethod
+    def connect_company(cls):
+        """The accountant's settings, as the English tour enters them in Settings."""
+        cls.company.sudo().write(
+            {
+                "netvisor_enabled": True,
+                "netvisor_customer_id": seed.COMPANY_A.customer_id,
+                "netvisor_customer_key": seed.COMPANY_A.customer_key,
+                "netvisor_organisation_id": seed.COMPANY_A.organisation_id,
+            }
+        )
+        cls.env["netvisor.account.map"].action_fetch_netvisor_chart()
+
     def _sandbox_vouchers(self):
         answer = self.sandbox.admin("GET", f"companies/{seed.COMPANY_A.organisation_id}/vouchers")
         answer.raise_for_status()
@@ -92,6 +107,9 @@ class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
         self.env["netvisor.period"]._cron_send_vouchers()
         self.env.invalidate_all()
 
+
+@tagged("post_install", "-at_install")
+class TestNetvisorTour(NetvisorTourCommon):
     def test_close_send_and_resend_from_the_browser(self):
         # Netvisor will book the first voucher, then answer TECHNICAL_ERROR (HTTP 500); the
         # tour watches its sender run (its cron, run from the page) and meet it
@@ -130,15 +148,7 @@ class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
         self.start_tour("/odoo/netvisor-periods", "ecomjet_netvisor_all_sent", login="admin")
 
     def test_close_purchases_from_the_bill_list(self):
-        self.company.sudo().write(
-            {
-                "netvisor_enabled": True,
-                "netvisor_customer_id": seed.COMPANY_A.customer_id,
-                "netvisor_customer_key": seed.COMPANY_A.customer_key,
-                "netvisor_organisation_id": seed.COMPANY_A.organisation_id,
-            }
-        )
-        self.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        self.connect_company()
         chart = self.env["account.chart.template"]
         expense, tax = chart.ref("account_4000"), chart.ref("tax_dom_purchase_goods_25_5")
         bills = self.env["account.move"]
@@ -173,15 +183,7 @@ class TestNetvisorTour(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
         self.assertEqual({v["voucher_class"] for v in self._sandbox_vouchers()}, {"Ostolasku"})
 
     def test_reopen_returns_to_the_list(self):
-        self.company.sudo().write(
-            {
-                "netvisor_enabled": True,
-                "netvisor_customer_id": seed.COMPANY_A.customer_id,
-                "netvisor_customer_key": seed.COMPANY_A.customer_key,
-                "netvisor_organisation_id": seed.COMPANY_A.organisation_id,
-            }
-        )
-        self.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        self.connect_company()
         wizard = (
             self.env["netvisor.period.close"]
             .with_context(default_kind="sale")

@@ -2,26 +2,14 @@
 of the addon's own texts (the check reads the texts the tour keeps of each screen)."""
 
 import re
-import sys
-from datetime import date
 from pathlib import Path
 
 import polib
 
-from odoo import Command
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
-from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from netvisor_sandbox import seed  # noqa: E402
-from netvisor_sandbox.testing import SandboxProcess  # noqa: E402
-
-from .common import LoopbackRequestsMixin  # noqa: E402
+from .test_tour import NetvisorTourCommon, seed
 
 POT = Path(__file__).resolve().parents[1] / "i18n" / "ecomjet_netvisor.pot"
 ORG = seed.COMPANY_A.organisation_id
@@ -74,67 +62,18 @@ def english_words():
 
 
 @tagged("post_install", "-at_install")
-class TestNetvisorTourFinnish(LoopbackRequestsMixin, AccountTestInvoicingHttpCommon):
-    country_code = "FI"
-    chart_template = "fi"
-
+class TestNetvisorTourFinnish(NetvisorTourCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = SandboxProcess().start()
-        cls.addClassCleanup(cls.sandbox.__exit__, None, None, None)
-        cls.env["ir.config_parameter"].sudo().set_param("ecomjet_netvisor.netvisor_timeout", "0")
         cls.env["res.lang"]._activate_lang("fi_FI")
         cls.env["ir.module.module"]._load_module_terms(
             ["ecomjet_netvisor"], ["fi_FI"], overwrite=True
         )
-        cls.company = cls.env.company
-        cls.company.sudo().write(
-            {
-                "tax_exigibility": True,
-                "netvisor_enabled": True,
-                "netvisor_environment": "custom",
-                "netvisor_custom_url": cls.sandbox.url,
-                "netvisor_partner_id": seed.PARTNER_ID,
-                "netvisor_partner_key": seed.PARTNER_KEY,
-                "netvisor_customer_id": seed.COMPANY_A.customer_id,
-                "netvisor_customer_key": seed.COMPANY_A.customer_key,
-                "netvisor_organisation_id": ORG,
-            }
-        )
-        cls.env["netvisor.account.map"].action_fetch_netvisor_chart()
+        cls.connect_company()
         # the administrator reads Finnish (the tour keeps each screen's text through
         # ir.config_parameter, which only an administrator may write)
-        cls.env.ref("base.user_admin").write(
-            {
-                "lang": "fi_FI",
-                "tz": "Europe/Helsinki",
-                "company_ids": [Command.link(cls.company.id)],
-                "company_id": cls.company.id,
-                "group_ids": [Command.link(cls.env.ref("account.group_account_manager").id)],
-            }
-        )
-        cls.invoices = cls.env["account.move"]
-        for day in (3, 14, 28):
-            cls.invoices |= cls._create_invoice(
-                invoice_date=date(2026, 9, day),
-                partner_id=cls.partner_a,
-                invoice_line_ids=[
-                    Command.create(
-                        {
-                            "product_id": cls.product_a.id,
-                            "price_unit": 100.0 * day,
-                            "tax_ids": [Command.set(cls.tax_sale_a.ids)],
-                        }
-                    )
-                ],
-                post=True,
-            )
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.admin("DELETE", f"companies/{ORG}/vouchers").raise_for_status()
-        self.sandbox.admin("DELETE", "faults").raise_for_status()
+        cls.env.ref("base.user_admin").write({"lang": "fi_FI", "tz": "Europe/Helsinki"})
 
     def lock(self, day):
         locks = {"accounting_lock_date": day}
@@ -164,8 +103,7 @@ class TestNetvisorTourFinnish(LoopbackRequestsMixin, AccountTestInvoicingHttpCom
         period = self.env["netvisor.period"].search([])
         self.assertEqual(period.state, "sent")
         self.assertEqual(period.voucher_ids.move_id, self.invoices)
-        answer = self.sandbox.admin("GET", f"companies/{ORG}/vouchers")
-        self.assertEqual(len(answer.json()["vouchers"]), 3, "never booked twice")
+        self.assertEqual(len(self._sandbox_vouchers()), 3, "never booked twice")
 
         params = self.env["ir.config_parameter"].sudo()
         phrases = english_phrases()

@@ -3,32 +3,14 @@
  * in HttpCase: where the accountant watches the sending, a step runs the company's sender
  * cron as the scheduler would (ir.cron's "Run manually") while the page stays open.
  */
-import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import { runSender } from "./tour_helpers";
 
 const SANDBOX_CUSTOMER_ID = "SANDBOX_A_0001";
 const SANDBOX_CUSTOMER_KEY = "a1".repeat(16);
 const SANDBOX_BUSINESS_ID = "1234567-1";
 
 const tours = registry.category("web_tour.tours");
-
-/** Run the company's Netvisor sender cron now, in the server, as the scheduler would. */
-async function runSender() {
-    const crons = await rpc("/web/dataset/call_kw/ir.cron/search_read", {
-        model: "ir.cron",
-        method: "search_read",
-        args: [[["name", "ilike", "Netvisor: send for"]], ["id"]],
-        kwargs: {},
-    });
-    for (const cron of crons) {
-        await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
-            model: "ir.cron",
-            method: "method_direct_trigger",
-            args: [[cron.id]],
-            kwargs: {},
-        });
-    }
-}
 
 /** Select every document of the list and open the close wizard from its Actions menu. */
 function openCloseWizard(documents) {

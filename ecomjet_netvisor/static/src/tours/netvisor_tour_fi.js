@@ -6,6 +6,7 @@
  */
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
+import { runSender } from "./tour_helpers";
 
 const tours = registry.category("web_tour.tours");
 
@@ -17,24 +18,6 @@ async function keepText(key) {
         args: [`ecomjet_netvisor.tour_text.${key}`, document.body.innerText],
         kwargs: {},
     });
-}
-
-/** Run the company's Netvisor sender cron now, in the server, as the scheduler would. */
-async function runSender() {
-    const crons = await rpc("/web/dataset/call_kw/ir.cron/search_read", {
-        model: "ir.cron",
-        method: "search_read",
-        args: [[["name", "ilike", "Netvisor"], ["name", "ilike", "send for"]], ["id"]],
-        kwargs: {},
-    });
-    for (const cron of crons) {
-        await rpc("/web/dataset/call_kw/ir.cron/method_direct_trigger", {
-            model: "ir.cron",
-            method: "method_direct_trigger",
-            args: [[cron.id]],
-            kwargs: {},
-        });
-    }
 }
 
 function openWizardFi() {
